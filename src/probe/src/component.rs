@@ -1,0 +1,39 @@
+//! Adapter between Spin's `fermyon:spin/inbound-http` records and [`crate::routes`].
+
+use crate::routes::{self, Method};
+
+wit_bindgen::generate!({
+    path: "../../wit/probe",
+    world: "probe",
+});
+
+use exports::fermyon::spin::inbound_http::{self as wit, Guest};
+
+struct Probe;
+
+impl Guest for Probe {
+    fn handle_request(req: wit::Request) -> wit::Response {
+        let method = match req.method {
+            wit::Method::Get => Method::Get,
+            wit::Method::Head => Method::Head,
+            wit::Method::Post => Method::Post,
+            wit::Method::Put => Method::Put,
+            wit::Method::Delete => Method::Delete,
+            wit::Method::Patch => Method::Patch,
+            wit::Method::Options => Method::Options,
+        };
+        let reply = routes::respond(method, &req.uri);
+        wit::Response {
+            status: reply.status,
+            headers: Some(
+                reply
+                    .headers()
+                    .map(|(name, value)| (name.into(), value.into()))
+                    .collect(),
+            ),
+            body: reply.body.map(|body| body.as_bytes().to_vec()),
+        }
+    }
+}
+
+export!(Probe);

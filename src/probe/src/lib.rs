@@ -1,0 +1,10 @@
+//! The probe component: a pure function from request to response.
+//!
+//! It imports nothing — no WASI, no clock, no Spin capability — so nothing the
+//! app depends on can make a probe fail or hang. `routes` holds the logic and
+//! is tested natively; `component` adapts it to `fermyon:spin/inbound-http`.
+
+pub mod routes;
+
+#[cfg(target_arch = "wasm32")]
+mod component;

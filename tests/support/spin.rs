@@ -1,0 +1,143 @@
+//! Runs the application on a real `spin` binary for end-to-end tests.
+
+use std::{
+    fs::File,
+    net::TcpListener,
+    os::unix::process::CommandExt,
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use crate::{http, manifest::build_components, repo_path};
+
+/// How long Spin may take to load the app and answer.
+const START_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The Spin binary: `$SPIN_BIN`, else `spin` on `PATH`.
+pub fn spin_binary() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("SPIN_BIN").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(bin));
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join("spin"))
+        .find(|candidate| candidate.is_file())
+}
+
+/// Options for starting the app.
+#[derive(Default)]
+pub struct SpinOptions {
+    /// Run only these components (`spin up -c`); all when empty.
+    pub components: Vec<String>,
+    /// Extra environment, e.g. `SPIN_VARIABLE_*`. Nothing else of the test
+    /// process's environment reaches Spin but `PATH` and `HOME`.
+    pub env: Vec<(String, String)>,
+}
+
+/// A running `spin up`, stopped (and its state deleted) when dropped — also
+/// when the test panics, and, through the parent-death signal, when the test
+/// process itself dies.
+pub struct SpinApp {
+    child: Child,
+    base_url: String,
+    log: PathBuf,
+    _state: tempfile::TempDir,
+}
+
+impl SpinApp {
+    /// Starts the whole app. Panics with one clear line if Spin is not installed.
+    pub fn start() -> Self {
+        Self::start_with(SpinOptions::default())
+    }
+
+    pub fn start_with(options: SpinOptions) -> Self {
+        let spin = spin_binary().expect(
+            "no `spin` on PATH and SPIN_BIN is unset: the real-Spin tier cannot run \
+             (tests/run.sh skips it in that case)",
+        );
+        build_components();
+        let state = tempfile::tempdir().expect("creating a state directory");
+        let log = state.path().join("spin.log");
+        let port = free_port();
+        let base_url = format!("http://127.0.0.1:{port}");
+
+        let mut command = Command::new(&spin);
+        command
+            .arg("up")
+            .arg("--from")
+            .arg(repo_path("spin.toml"))
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--state-dir")
+            .arg(state.path().join("spin"))
+            .env_clear()
+            .envs(["PATH", "HOME"].iter().filter_map(|k| Some((k, std::env::var_os(k)?))))
+            .envs(options.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(File::create(&log).expect("creating the Spin log"))
+            .stderr(File::create(state.path().join("spin.err")).expect("creating the Spin log"));
+        for component in &options.components {
+            command.arg("--component-id").arg(component);
+        }
+        // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill
+        // Spin if the thread that started it goes away without dropping us.
+        unsafe {
+            command.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", spin.display()));
+        let mut app = SpinApp { child, base_url, log, _state: state };
+        app.wait_until_listening();
+        app
+    }
+
+    fn wait_until_listening(&mut self) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("polling spin") {
+                panic!("spin exited before it answered ({status}):\n{}", self.logs());
+            }
+            if let Ok(reply) = http::get(&self.url("/.well-known/spin/health")) {
+                if reply.status == 200 {
+                    return;
+                }
+            }
+            if started.elapsed() > START_DEADLINE {
+                panic!("spin did not answer within {START_DEADLINE:?}:\n{}", self.logs());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The absolute URL of `path` on this app.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// What Spin printed so far (stdout, then stderr).
+    pub fn logs(&self) -> String {
+        let out = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let err = std::fs::read_to_string(self.log.with_file_name("spin.err")).unwrap_or_default();
+        format!("--- spin stdout ---\n{out}\n--- spin stderr ---\n{err}")
+    }
+}
+
+impl Drop for SpinApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port that was free a moment ago. Spin binds it right after; a clash
+/// shows up as Spin exiting, with its log in the panic message.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("finding a free port")
+}
