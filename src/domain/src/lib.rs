@@ -1,0 +1,33 @@
+//! Mewayz's domain types. Input is parsed into these once, at the edge; code
+//! past the edge never re-checks a string.
+
+mod account;
+mod page;
+mod role;
+mod workspace;
+
+pub use account::{Email, FullName, Password};
+pub use page::Page;
+pub use role::{MemberChange, Role, RoleError};
+pub use workspace::{Slug, WorkspaceName, WorkspaceText};
+
+/// Input that does not satisfy a domain rule. `field` names the JSON field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for Invalid {}
