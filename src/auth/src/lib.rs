@@ -1,0 +1,10 @@
+//! Credentials: Argon2id password hashes and HS256 access tokens.
+//!
+//! No crypto is written here: argon2 and jsonwebtoken do the work. This crate
+//! decides the parameters and what counts as a valid token.
+
+mod password;
+mod token;
+
+pub use password::{hash_password, verify_password, verify_against_nobody};
+pub use token::{AuthSecret, Claims, TOKEN_TTL_SECONDS, TokenError, issue_token, verify_token};

@@ -1,0 +1,150 @@
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use serde::{Deserialize, Serialize};
+
+/// Access tokens live 24 hours, as in the original API.
+pub const TOKEN_TTL_SECONDS: u64 = 24 * 60 * 60;
+
+/// The HS256 signing secret. At least 32 bytes: a shorter secret is a
+/// configuration error, not something to sign with.
+pub struct AuthSecret {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+}
+
+impl AuthSecret {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(secret: &str) -> Option<Self> {
+        if secret.len() < Self::MIN_LEN {
+            return None;
+        }
+        Some(Self {
+            encoding: EncodingKey::from_secret(secret.as_bytes()).ok()?,
+            decoding: DecodingKey::from_secret(secret.as_bytes()).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Debug for AuthSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AuthSecret(<redacted>)")
+    }
+}
+
+/// What a token says: who (`sub`, a user id), issued when, valid until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: u64,
+    pub exp: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenError {
+    /// Malformed, badly signed, of another algorithm, or expired.
+    Invalid,
+}
+
+/// Signs a token for `user_id`, issued at `now` (Unix seconds).
+pub fn issue_token(secret: &AuthSecret, user_id: &str, now: u64) -> String {
+    let claims = Claims { sub: user_id.to_string(), iat: now, exp: now + TOKEN_TTL_SECONDS };
+    encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
+        .expect("HS256 signing of plain claims cannot fail")
+}
+
+/// Checks a token's signature (HS256 only: "none" and every other algorithm
+/// are refused) and its expiry against `now`.
+pub fn verify_token(secret: &AuthSecret, token: &str, now: u64) -> Result<Claims, TokenError> {
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+    // Expiry is checked below against the caller's clock, without leeway.
+    validation.validate_exp = false;
+    let claims = decode::<Claims>(token, &secret.decoding, &validation)
+        .map_err(|_| TokenError::Invalid)?
+        .claims;
+    if claims.exp <= now || claims.iat > now + 60 {
+        return Err(TokenError::Invalid);
+    }
+    Ok(claims)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn secret() -> AuthSecret {
+        AuthSecret::new("a test secret that is long enough!!").unwrap()
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        // URL-safe base64 without padding, for forging tokens by hand.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(AuthSecret::new("").is_none());
+        assert!(AuthSecret::new(&"s".repeat(31)).is_none());
+        assert!(AuthSecret::new(&"s".repeat(32)).is_some());
+    }
+
+    #[test]
+    fn a_token_round_trips_until_it_expires() {
+        let token = issue_token(&secret(), "user-1", NOW);
+        let claims = verify_token(&secret(), &token, NOW + 10).unwrap();
+        assert_eq!(claims, Claims { sub: "user-1".into(), iat: NOW, exp: NOW + TOKEN_TTL_SECONDS });
+        assert!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS - 1).is_ok());
+        assert_eq!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn another_secret_or_a_changed_payload_is_refused() {
+        let token = issue_token(&secret(), "user-1", NOW);
+        let other = AuthSecret::new("another secret that is long enough").unwrap();
+        assert_eq!(verify_token(&other, &token, NOW), Err(TokenError::Invalid));
+
+        let parts: Vec<&str> = token.split('.').collect();
+        let forged_payload = b64(br#"{"sub":"admin","iat":1800000000,"exp":1900000000}"#);
+        let forged = format!("{}.{}.{}", parts[0], forged_payload, parts[2]);
+        assert_eq!(verify_token(&secret(), &forged, NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn alg_none_and_other_algorithms_are_refused() {
+        let payload = b64(br#"{"sub":"user-1","iat":1800000000,"exp":1900000000}"#);
+        for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"RS256","typ":"JWT"}"#] {
+            let unsigned = format!("{}.{}.", b64(header.as_bytes()), payload);
+            assert_eq!(verify_token(&secret(), &unsigned, NOW), Err(TokenError::Invalid), "{header}");
+        }
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &Claims { sub: "user-1".into(), iat: NOW, exp: NOW + 60 },
+            &EncodingKey::from_secret(b"a test secret that is long enough!!").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(verify_token(&secret(), &hs512, NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for token in ["", "a.b.c", "not a token", "....", &"x".repeat(10_000)] {
+            assert_eq!(verify_token(&secret(), token, NOW), Err(TokenError::Invalid));
+        }
+    }
+
+    #[test]
+    fn tokens_issued_in_the_future_are_refused() {
+        let token = issue_token(&secret(), "user-1", NOW + 3600);
+        assert_eq!(verify_token(&secret(), &token, NOW), Err(TokenError::Invalid));
+    }
+}
