@@ -18,6 +18,12 @@ pub enum MemberChange {
     Remove { role: Role, is_self: bool },
 }
 
+impl serde::Serialize for Role {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoleError {
     /// The actor's role does not allow this.

@@ -1,0 +1,258 @@
+use spin_sdk::{pg4, sqlite};
+
+use crate::{migrations, sql};
+
+/// A SQL parameter or column value, common to both backends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Int(i64),
+    Text(String),
+    Bool(bool),
+    Null,
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+impl From<i64> for Value {
+    fn from(n: i64) -> Self {
+        Value::Int(n)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One result row; columns are addressed by position, in SELECT order.
+#[derive(Debug, Clone)]
+pub struct Row(Vec<Value>);
+
+impl Row {
+    pub fn text(&self, i: usize) -> String {
+        match &self.0[i] {
+            Value::Text(s) => s.clone(),
+            other => panic!("column {i} is not text: {other:?}"),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Option<String> {
+        match &self.0[i] {
+            Value::Null => None,
+            _ => Some(self.text(i)),
+        }
+    }
+
+    pub fn int(&self, i: usize) -> i64 {
+        match &self.0[i] {
+            Value::Int(n) => *n,
+            other => panic!("column {i} is not an integer: {other:?}"),
+        }
+    }
+
+    /// SQLite stores booleans as 0/1, PostgreSQL as booleans.
+    pub fn bool(&self, i: usize) -> bool {
+        match &self.0[i] {
+            Value::Bool(b) => *b,
+            Value::Int(n) => *n != 0,
+            other => panic!("column {i} is not a boolean: {other:?}"),
+        }
+    }
+}
+
+/// Why a database call failed, as far as callers need to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreError {
+    /// The database cannot be reached or is not answering: retry later.
+    Unavailable(String),
+    /// A uniqueness constraint refused the write.
+    Conflict,
+    /// The statement failed for another reason (a bug or a schema problem).
+    Query(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Unavailable(why) => write!(f, "database unavailable: {why}"),
+            StoreError::Conflict => f.write_str("unique constraint violated"),
+            StoreError::Query(why) => write!(f, "query failed: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open connection to the app's database.
+pub enum Db {
+    Sqlite(sqlite::Connection),
+    Postgres(pg4::Connection),
+}
+
+impl Db {
+    /// Opens the database named by `database_url` (empty: SQLite `default`)
+    /// and brings its schema up to date. Called inside the request that needs
+    /// data, never at start-up.
+    pub fn open(database_url: &str) -> Result<Db, StoreError> {
+        let url = database_url.trim();
+        let db = if url.is_empty() {
+            Db::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Db::Postgres(pg4::Connection::open(&sql::with_timeouts(url)).map_err(pg_error)?)
+        } else {
+            return Err(StoreError::Unavailable(
+                "database_url must be empty (SQLite) or a postgres:// URL".into(),
+            ));
+        };
+        migrations::ensure_current(&db)?;
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Runs a query and returns its rows.
+    pub fn query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Db::Sqlite(conn) => {
+                let params: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
+                let result = conn
+                    .execute(&sql::to_sqlite_placeholders(statement), &params)
+                    .map_err(sqlite_error)?;
+                Ok(result.rows.into_iter().map(|r| Row(r.values.into_iter().map(from_sqlite).collect())).collect())
+            }
+            Db::Postgres(conn) => {
+                let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
+                let result = conn.query(statement, &params).map_err(pg_error)?;
+                Ok(result.rows.into_iter().map(|r| Row(r.into_iter().map(from_pg).collect())).collect())
+            }
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    pub fn execute(&self, statement: &str, params: &[Value]) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(_) => self.query(statement, params).map(drop),
+            Db::Postgres(conn) => {
+                let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
+                conn.execute(statement, &params).map(drop).map_err(pg_error)
+            }
+        }
+    }
+
+    /// Runs `work` in a transaction: committed if it returns `Ok`, rolled back
+    /// otherwise. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so
+    /// concurrent writers queue instead of failing half-way.
+    pub fn transaction<T, E: From<StoreError>>(
+        &self,
+        work: impl FnOnce(&Db) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let begin = match self {
+            Db::Sqlite(_) => "BEGIN IMMEDIATE",
+            Db::Postgres(_) => "BEGIN",
+        };
+        self.execute(begin, &[])?;
+        match work(self) {
+            Ok(value) => {
+                self.execute("COMMIT", &[])?;
+                Ok(value)
+            }
+            Err(err) => {
+                let _ = self.execute("ROLLBACK", &[]);
+                Err(err)
+            }
+        }
+    }
+}
+
+fn to_sqlite(value: &Value) -> sqlite::Value {
+    match value {
+        Value::Int(n) => sqlite::Value::Integer(*n),
+        Value::Text(s) => sqlite::Value::Text(s.clone()),
+        Value::Bool(b) => sqlite::Value::Integer(*b as i64),
+        Value::Null => sqlite::Value::Null,
+    }
+}
+
+fn from_sqlite(value: sqlite::Value) -> Value {
+    match value {
+        sqlite::Value::Integer(n) => Value::Int(n),
+        sqlite::Value::Text(s) => Value::Text(s),
+        sqlite::Value::Real(f) => Value::Int(f as i64),
+        sqlite::Value::Blob(b) => Value::Text(String::from_utf8_lossy(&b).into_owned()),
+        sqlite::Value::Null => Value::Null,
+    }
+}
+
+fn to_pg(value: &Value) -> pg4::ParameterValue {
+    match value {
+        Value::Int(n) => pg4::ParameterValue::Int64(*n),
+        Value::Text(s) => pg4::ParameterValue::Str(s.clone()),
+        Value::Bool(b) => pg4::ParameterValue::Boolean(*b),
+        Value::Null => pg4::ParameterValue::DbNull,
+    }
+}
+
+fn from_pg(value: pg4::DbValue) -> Value {
+    use pg4::DbValue as V;
+    match value {
+        V::Boolean(b) => Value::Bool(b),
+        V::Int8(n) => Value::Int(n.into()),
+        V::Int16(n) => Value::Int(n.into()),
+        V::Int32(n) => Value::Int(n.into()),
+        V::Int64(n) => Value::Int(n),
+        V::Str(s) => Value::Text(s),
+        V::DbNull => Value::Null,
+        other => Value::Text(format!("{other:?}")),
+    }
+}
+
+fn sqlite_error(err: sqlite::Error) -> StoreError {
+    match err {
+        sqlite::Error::Io(msg) if msg.contains("UNIQUE constraint failed") => StoreError::Conflict,
+        sqlite::Error::Io(msg) if msg.contains("database is locked") || msg.contains("busy") => {
+            StoreError::Unavailable(msg)
+        }
+        sqlite::Error::Io(msg) => StoreError::Query(msg),
+        other => StoreError::Unavailable(format!("{other:?}")),
+    }
+}
+
+fn pg_error(err: pg4::PgError) -> StoreError {
+    match err {
+        pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match db.code.as_str() {
+            "23505" => StoreError::Conflict,
+            // Connection exceptions, shutdowns, cancelled or timed-out statements.
+            code if code.starts_with("08") || code.starts_with("57") || code == "53300" => {
+                StoreError::Unavailable(format!("{} ({})", db.message, db.code))
+            }
+            _ => StoreError::Query(format!("{} ({})", db.message, db.code)),
+        },
+        pg4::PgError::QueryFailed(pg4::QueryError::Text(msg)) => StoreError::Unavailable(msg),
+        pg4::PgError::ConnectionFailed(msg) | pg4::PgError::Other(msg) => StoreError::Unavailable(msg),
+        other => StoreError::Query(format!("{other:?}")),
+    }
+}

@@ -1,0 +1,30 @@
+//! Storage for the feature components, through Spin's host capabilities.
+//!
+//! Nothing is opened until a request needs data: [`Db::open`] is called inside
+//! the handler. The backend comes from the `database_url` variable: empty means
+//! Spin's SQLite `default` database (zero setup for `spin up`), a
+//! `postgres://` URL means Spin's outbound PostgreSQL. SQL is written once, in
+//! PostgreSQL's `$1` placeholder style, and translated for SQLite.
+
+mod db;
+mod migrations;
+pub mod members;
+mod sql;
+pub mod users;
+pub mod workspaces;
+
+pub use db::{Backend, Db, Row, StoreError, Value};
+pub use migrations::LATEST_VERSION;
+
+/// A fresh random identifier for a new row.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}

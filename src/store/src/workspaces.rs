@@ -1,0 +1,139 @@
+//! Workspaces, always seen through a member: a workspace the caller is not a
+//! member of does not exist for them.
+
+use mewayz_domain::{Page, Role, Slug, WorkspaceName, WorkspaceText};
+use serde::Serialize;
+
+use crate::{Db, Row, StoreError, new_id, now};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Workspace {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub description: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// The caller's role in this workspace.
+    pub role: Role,
+}
+
+/// Changes asked for by a PATCH; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct WorkspaceChanges {
+    pub name: Option<WorkspaceName>,
+    pub slug: Option<Slug>,
+    pub description: Option<WorkspaceText>,
+}
+
+const COLUMNS: &str = "w.id, w.name, w.slug, w.description, w.created_by, w.created_at, w.updated_at, m.role";
+
+fn workspace(row: &Row) -> Workspace {
+    Workspace {
+        id: row.text(0),
+        name: row.text(1),
+        slug: row.text(2),
+        description: row.text(3),
+        created_by: row.text(4),
+        created_at: row.int(5),
+        updated_at: row.int(6),
+        role: Role::parse("role", &row.text(7)).unwrap_or(Role::Viewer),
+    }
+}
+
+/// Creates a workspace with `owner` as its first owner. `Conflict` if the slug is taken.
+pub fn create(
+    db: &Db,
+    owner: &str,
+    name: &WorkspaceName,
+    slug: &Slug,
+    description: &WorkspaceText,
+) -> Result<Workspace, StoreError> {
+    let now = now();
+    let ws = Workspace {
+        id: new_id(),
+        name: name.as_str().into(),
+        slug: slug.as_str().into(),
+        description: description.as_str().into(),
+        created_by: owner.into(),
+        created_at: now,
+        updated_at: now,
+        role: Role::Owner,
+    };
+    db.transaction(|db| {
+        db.execute(
+            "INSERT INTO workspaces (id, name, slug, description, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)",
+            &[
+                ws.id.clone().into(),
+                ws.name.clone().into(),
+                ws.slug.clone().into(),
+                ws.description.clone().into(),
+                owner.into(),
+                now.into(),
+            ],
+        )?;
+        db.execute(
+            "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
+             VALUES ($1, $2, 'owner', NULL, $3)",
+            &[ws.id.clone().into(), owner.into(), now.into()],
+        )
+    })?;
+    Ok(ws)
+}
+
+/// The workspaces `user_id` belongs to, newest first, and how many there are.
+pub fn list_for_member(db: &Db, user_id: &str, page: Page) -> Result<(Vec<Workspace>, i64), StoreError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM workspaces w
+             JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1
+             ORDER BY w.created_at DESC, w.id
+             LIMIT $2 OFFSET $3"
+        ),
+        &[user_id.into(), i64::from(page.limit).into(), (page.offset as i64).into()],
+    )?;
+    let total = db.query("SELECT COUNT(*) FROM workspace_members WHERE user_id = $1", &[user_id.into()])?;
+    Ok((rows.iter().map(workspace).collect(), total[0].int(0)))
+}
+
+/// The workspace as `user_id` sees it, or `None` if they are not a member.
+pub fn find_for_member(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Workspace>, StoreError> {
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM workspaces w
+             JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $2
+             WHERE w.id = $1"
+        ),
+        &[workspace_id.into(), user_id.into()],
+    )?;
+    Ok(rows.first().map(workspace))
+}
+
+/// Applies `changes`. `Conflict` if the new slug is taken.
+pub fn update(db: &Db, workspace_id: &str, changes: &WorkspaceChanges) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE workspaces SET
+             name = COALESCE($2, name),
+             slug = COALESCE($3, slug),
+             description = COALESCE($4, description),
+             updated_at = $5
+         WHERE id = $1",
+        &[
+            workspace_id.into(),
+            changes.name.as_ref().map(|n| n.as_str()).into(),
+            changes.slug.as_ref().map(|s| s.as_str()).into(),
+            changes.description.as_ref().map(|d| d.as_str()).into(),
+            now().into(),
+        ],
+    )
+}
+
+/// Deletes a workspace and its memberships.
+pub fn delete(db: &Db, workspace_id: &str) -> Result<(), StoreError> {
+    db.transaction(|db| {
+        db.execute("DELETE FROM workspace_members WHERE workspace_id = $1", &[workspace_id.into()])?;
+        db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
+    })
+}
