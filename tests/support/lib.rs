@@ -1,6 +1,7 @@
 //! Shared test support: the manifest, the built components, an embedded
 //! wasmtime for artifact tests, and a real Spin process for end-to-end tests.
 
+pub mod capabilities;
 pub mod embedded;
 pub mod http;
 pub mod manifest;

@@ -1,0 +1,34 @@
+//! Who is calling: a valid bearer token of a user who still exists.
+
+use mewayz_auth::verify_token;
+use mewayz_store::{
+    Db,
+    users::{self, User},
+};
+
+use crate::{ApiError, ApiRequest, Config};
+
+/// Seconds since the Unix epoch, as tokens count them.
+pub fn now_seconds() -> u64 {
+    mewayz_store::now().max(0) as u64
+}
+
+/// The caller, from `Authorization: Bearer <token>`. The token is checked
+/// before the database is touched; a token whose user is gone or inactive is
+/// refused like a bad one. A database failure is a 503, never a pass.
+pub fn authenticate(req: &ApiRequest, open_db: impl FnOnce() -> Result<Db, ApiError>) -> Result<(Db, User), ApiError> {
+    let secret = Config::auth_secret()?;
+    let token = req
+        .header("authorization")
+        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::unauthorized("send an access token as Authorization: Bearer <token>"))?;
+    let claims = verify_token(&secret, token, now_seconds())
+        .map_err(|_| ApiError::unauthorized("the access token is invalid or expired"))?;
+    let db = open_db()?;
+    match users::find(&db, &claims.sub)? {
+        Some(user) if user.is_active => Ok((db, user)),
+        _ => Err(ApiError::unauthorized("the access token is invalid or expired")),
+    }
+}

@@ -1,0 +1,44 @@
+//! The Spin variables a feature component reads. Read lazily, per request.
+
+use mewayz_auth::AuthSecret;
+use spin_sdk::variables;
+
+use crate::ApiError;
+
+#[derive(Debug, Default)]
+pub struct Config {
+    /// Exact origins allowed to call the API from a browser.
+    pub cors_allowed_origins: Vec<String>,
+}
+
+impl Config {
+    pub fn load() -> Self {
+        let origins = variables::get("cors_allowed_origins").unwrap_or_default();
+        Config {
+            cors_allowed_origins: origins
+                .split(',')
+                .map(|o| o.trim().trim_end_matches('/').to_string())
+                .filter(|o| !o.is_empty() && o != "*")
+                .collect(),
+        }
+    }
+
+    /// `database_url`: empty for SQLite `default`, else a `postgres://` URL.
+    pub fn database_url() -> Result<String, ApiError> {
+        variables::get("database_url")
+            .map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))
+    }
+
+    /// The token signing secret. Missing or short: a clear 500 for auth
+    /// routes only; nothing else depends on it.
+    pub fn auth_secret() -> Result<AuthSecret, ApiError> {
+        let secret = variables::get("auth_secret").unwrap_or_default();
+        AuthSecret::new(&secret).ok_or_else(|| {
+            ApiError::configuration(format!(
+                "authentication is not configured: set the auth_secret variable \
+                 (SPIN_VARIABLE_AUTH_SECRET) to at least {} bytes",
+                AuthSecret::MIN_LEN
+            ))
+        })
+    }
+}

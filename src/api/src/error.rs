@@ -1,0 +1,162 @@
+//! The one error type of the HTTP layer and its mapping to responses:
+//! `{"error":{"code":"…","message":"…"}}` (plus `field` for invalid input).
+
+use mewayz_domain::{Invalid, RoleError};
+use mewayz_store::{StoreError, members::MemberError};
+use serde_json::json;
+use spin_sdk::http::Response;
+
+use crate::ApiRequest;
+
+/// Seconds a client should wait before retrying after a 503.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+    pub field: Option<String>,
+    pub allow: Option<&'static str>,
+    /// For the server log only: what went wrong on our side. Never sent.
+    pub detail: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into(), field: None, allow: None, detail: None }
+    }
+
+    pub fn bad_json(message: impl Into<String>) -> Self {
+        Self::new(400, "invalid_json", message)
+    }
+
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let field = field.into();
+        let mut err = Self::new(422, "validation_failed", format!("{field}: {}", message.into()));
+        err.field = Some(field);
+        err
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, "not_found", message)
+    }
+
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut err = Self::new(405, "method_not_allowed", format!("this route accepts {allow}"));
+        err.allow = Some(allow);
+        err
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(409, code, message)
+    }
+
+    pub fn payload_too_large(limit: usize) -> Self {
+        Self::new(413, "payload_too_large", format!("request bodies are limited to {limit} bytes"))
+    }
+
+    pub fn unsupported_media_type() -> Self {
+        Self::new(415, "unsupported_media_type", "send the body as Content-Type: application/json")
+    }
+
+    /// The server is not configured for this: an operator has to act.
+    pub fn configuration(message: impl Into<String>) -> Self {
+        Self::new(500, "configuration_error", message)
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Self {
+        let mut err = Self::new(500, "internal_error", "something went wrong on our side");
+        err.detail = Some(detail.into());
+        err
+    }
+
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let mut err = Self::new(
+            503,
+            "database_unavailable",
+            "the database is not reachable right now; retry shortly",
+        );
+        err.detail = Some(detail.into());
+        err
+    }
+
+    /// Server-side failures go to the component's log (Spin collects stderr),
+    /// with the request that met them.
+    pub fn log(&self, req: &ApiRequest) {
+        if self.status >= 500 {
+            eprintln!(
+                "{} {} -> {} {}: {}",
+                req.method_name(),
+                req.path(),
+                self.status,
+                self.code,
+                self.detail.as_deref().unwrap_or(&self.message)
+            );
+        }
+    }
+
+    pub fn into_response(self) -> Response {
+        let mut error = json!({ "code": self.code, "message": self.message });
+        if let Some(field) = &self.field {
+            error["field"] = json!(field);
+        }
+        let mut builder = Response::builder();
+        builder
+            .status(self.status)
+            .header("content-type", "application/json")
+            .header("cache-control", "no-store");
+        if let Some(allow) = self.allow {
+            builder.header("allow", allow);
+        }
+        if self.status == 503 {
+            builder.header("retry-after", RETRY_AFTER_SECONDS.to_string());
+        }
+        if self.status == 401 {
+            builder.header("www-authenticate", "Bearer");
+        }
+        builder.body(json!({ "error": error }).to_string()).build()
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(err: Invalid) -> Self {
+        ApiError::invalid(err.field, err.message)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(why) => ApiError::unavailable(why),
+            StoreError::Conflict => ApiError::conflict("conflict", "this conflicts with an existing record"),
+            StoreError::Query(why) => ApiError::internal(why),
+        }
+    }
+}
+
+impl From<MemberError> for ApiError {
+    fn from(err: MemberError) -> Self {
+        match err {
+            MemberError::Store(err) => err.into(),
+            MemberError::LastOwner => ApiError::conflict(
+                "last_owner",
+                "a workspace must keep at least one owner: make someone else owner first",
+            ),
+        }
+    }
+}
+
+impl From<RoleError> for ApiError {
+    fn from(RoleError::Forbidden: RoleError) -> Self {
+        ApiError::forbidden("your role in this workspace does not allow this")
+    }
+}

@@ -1,0 +1,69 @@
+//! The HTTP layer every feature component shares. A component is a route
+//! table; this crate turns its result into a response in one place: errors,
+//! CORS, logging.
+
+mod auth;
+mod config;
+mod cors;
+mod error;
+mod request;
+
+pub use auth::{authenticate, now_seconds};
+pub use config::Config;
+pub use error::ApiError;
+pub use request::ApiRequest;
+
+use serde::Serialize;
+use spin_sdk::http::{Request, Response};
+
+/// What a route returns.
+pub type ApiResult = Result<Response, ApiError>;
+
+/// Serves one request: CORS preflight, the component's routes, the error
+/// mapping and the CORS headers of the answer.
+pub fn serve(req: Request, routes: fn(&ApiRequest) -> ApiResult) -> Response {
+    let req = ApiRequest::new(req);
+    let config = req.config();
+    let origin = cors::allowed_origin(&req, config);
+    if req.method_is("OPTIONS") {
+        return cors::preflight(origin);
+    }
+    let response = routes(&req).unwrap_or_else(|err| {
+        err.log(&req);
+        err.into_response()
+    });
+    cors::decorate(response, origin)
+}
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: u16, body: &T) -> ApiResult {
+    let body = serde_json::to_vec(body).map_err(|e| ApiError::internal(format!("encoding a response: {e}")))?;
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("cache-control", "no-store")
+        .body(body)
+        .build())
+}
+
+/// An empty 204 response.
+pub fn no_content() -> ApiResult {
+    Ok(Response::builder().status(204).header("cache-control", "no-store").build())
+}
+
+/// Opens the database for this request (lazily: only routes that need data
+/// call this). Unreachable → 503.
+pub fn open_db() -> Result<mewayz_store::Db, ApiError> {
+    Ok(mewayz_store::Db::open(&Config::database_url()?)?)
+}
+
+/// The workspace as `user_id` sees it. Not a member → 404, so a workspace's
+/// existence is not leaked to outsiders.
+pub fn workspace_for_member(
+    db: &mewayz_store::Db,
+    workspace_id: &str,
+    user_id: &str,
+) -> Result<mewayz_store::workspaces::Workspace, ApiError> {
+    mewayz_store::workspaces::find_for_member(db, workspace_id, user_id)?
+        .ok_or_else(|| ApiError::not_found("no such workspace"))
+}

@@ -1,0 +1,158 @@
+//! A request as routes see it: method, path segments, query, and a JSON body
+//! parsed once with precise errors.
+
+use std::sync::OnceLock;
+
+use serde::de::DeserializeOwned;
+use spin_sdk::http::{Method, Request};
+
+use crate::{ApiError, Config};
+
+/// Request bodies above this are refused with 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+pub struct ApiRequest {
+    inner: Request,
+    config: OnceLock<Config>,
+}
+
+impl ApiRequest {
+    pub fn new(inner: Request) -> Self {
+        Self { inner, config: OnceLock::new() }
+    }
+
+    pub fn config(&self) -> &Config {
+        self.config.get_or_init(Config::load)
+    }
+
+    pub fn method_name(&self) -> String {
+        self.inner.method().to_string()
+    }
+
+    pub fn method_is(&self, name: &str) -> bool {
+        self.inner.method().to_string().eq_ignore_ascii_case(name)
+    }
+
+    pub fn method(&self) -> &Method {
+        self.inner.method()
+    }
+
+    pub fn path(&self) -> &str {
+        self.inner.path()
+    }
+
+    /// The path's segments without the leading slash: `/api/auth/me` →
+    /// `["api", "auth", "me"]`. A trailing slash adds no empty segment.
+    pub fn segments(&self) -> Vec<&str> {
+        let path = self.path().trim_start_matches('/');
+        let path = path.strip_suffix('/').unwrap_or(path);
+        if path.is_empty() { Vec::new() } else { path.split('/').collect() }
+    }
+
+    pub fn query(&self) -> &str {
+        self.inner.query()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.inner.header(name).and_then(|v| v.as_str())
+    }
+
+    /// The body as `T`: 415 unless it is JSON, 413 above 1 MiB, 400 if it is
+    /// not well-formed JSON, 422 naming the field for unknown fields, missing
+    /// fields or wrong types.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let is_json = self
+            .header("content-type")
+            .and_then(|ct| ct.split(';').next())
+            .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"));
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let body = self.inner.body();
+        if body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
+        }
+        parse_json(body)
+    }
+}
+
+/// JSON text → `T`, with the error split the API promises.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let message = inner.to_string();
+            let field = unknown_field(&message).unwrap_or(if path == "." { "body".into() } else { path });
+            ApiError::invalid(field, strip_position(&message))
+        } else {
+            ApiError::bad_json(format!("the body is not valid JSON: {inner}"))
+        }
+    })?;
+    Ok(value)
+}
+
+/// serde names an unknown field only in its message: "unknown field `x`, …".
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Login {
+        email: String,
+        password: String,
+        remember: Option<bool>,
+    }
+
+    fn err(body: &str) -> ApiError {
+        parse_json::<Login>(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        for body in ["", "{", "{\"email\": }", "nope"] {
+            let e = err(body);
+            assert_eq!((e.status, e.code), (400, "invalid_json"), "{body:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_a_422_naming_the_field() {
+        let e = err(r#"{"email":"a@b.co","password":"x","is_admin":true}"#);
+        assert_eq!((e.status, e.field.as_deref()), (422, Some("is_admin")));
+    }
+
+    #[test]
+    fn wrong_types_are_a_422_naming_the_field() {
+        let e = err(r#"{"email":"a@b.co","password":42}"#);
+        assert_eq!((e.status, e.field.as_deref()), (422, Some("password")));
+        let e = err(r#"{"email":"a@b.co","password":"x","remember":"yes"}"#);
+        assert_eq!(e.field.as_deref(), Some("remember"));
+    }
+
+    #[test]
+    fn missing_fields_are_a_422() {
+        let e = err(r#"{"email":"a@b.co"}"#);
+        assert_eq!(e.status, 422);
+        assert!(e.message.contains("password"), "{}", e.message);
+        let e = err("[]");
+        assert_eq!(e.status, 422);
+    }
+}

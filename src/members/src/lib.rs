@@ -1,0 +1,96 @@
+//! `/api/workspaces/{id}/members` and `/api/workspaces/{id}/members/{user_id}`.
+
+use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
+use mewayz_domain::{Email, MemberChange, Role};
+use mewayz_store::{
+    StoreError,
+    members::{self, Member},
+    users,
+};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    mewayz_api::serve(req, routes)
+}
+
+fn routes(req: &ApiRequest) -> ApiResult {
+    match req.segments().as_slice() {
+        ["api", "workspaces", ws, "members"] if req.method_is("GET") => list(req, ws),
+        ["api", "workspaces", ws, "members"] if req.method_is("POST") => add(req, ws),
+        ["api", "workspaces", _, "members"] => Err(ApiError::method_not_allowed("GET, POST")),
+        ["api", "workspaces", ws, "members", user] if req.method_is("PATCH") => change_role(req, ws, user),
+        ["api", "workspaces", ws, "members", user] if req.method_is("DELETE") => remove(req, ws, user),
+        ["api", "workspaces", _, "members", _] => Err(ApiError::method_not_allowed("PATCH, DELETE")),
+        _ => Err(ApiError::not_found("no such route")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddBody {
+    email: String,
+    role: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleBody {
+    role: String,
+}
+
+#[derive(Serialize)]
+struct List {
+    data: Vec<Member>,
+    total: usize,
+}
+
+fn list(req: &ApiRequest, ws: &str) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    workspace_for_member(&db, ws, &user.id)?;
+    let data = members::list(&db, ws)?;
+    json(200, &List { total: data.len(), data })
+}
+
+fn add(req: &ApiRequest, ws: &str) -> ApiResult {
+    let body: AddBody = req.json()?;
+    let email = Email::parse("email", &body.email)?;
+    let role = Role::parse("role", &body.role)?;
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspace_for_member(&db, ws, &user.id)?;
+    workspace.role.authorize(MemberChange::Add { role })?;
+    let invitee = users::find_by_email(&db, &email)?
+        .ok_or_else(|| ApiError::not_found("no account uses this email; ask them to register first"))?;
+    let member = members::add(&db, ws, &invitee.id, role, &user.id).map_err(|err| match err {
+        StoreError::Conflict => ApiError::conflict("already_member", "this account is already a member"),
+        other => other.into(),
+    })?;
+    json(201, &member)
+}
+
+/// The caller's workspace role and the target membership, or 404 for either.
+fn target(req: &ApiRequest, ws: &str, user_id: &str) -> Result<(mewayz_store::Db, String, Role, Member), ApiError> {
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspace_for_member(&db, ws, &user.id)?;
+    let member = members::find(&db, ws, user_id)?.ok_or_else(|| ApiError::not_found("no such member"))?;
+    Ok((db, user.id, workspace.role, member))
+}
+
+fn change_role(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
+    let body: RoleBody = req.json()?;
+    let role = Role::parse("role", &body.role)?;
+    let (db, _, actor, member) = target(req, ws, user_id)?;
+    actor.authorize(MemberChange::ChangeRole { from: member.role, to: role })?;
+    members::change(&db, ws, user_id, Some(role))?;
+    let member = members::find(&db, ws, user_id)?.ok_or_else(|| ApiError::not_found("no such member"))?;
+    json(200, &member)
+}
+
+fn remove(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
+    let (db, caller, actor, member) = target(req, ws, user_id)?;
+    actor.authorize(MemberChange::Remove { role: member.role, is_self: caller == user_id })?;
+    members::change(&db, ws, user_id, None)?;
+    no_content()
+}

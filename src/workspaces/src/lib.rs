@@ -1,0 +1,118 @@
+//! `/api/workspaces` and `/api/workspaces/{id}`.
+
+use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
+use mewayz_domain::{Page, Slug, WorkspaceName, WorkspaceText};
+use mewayz_store::{
+    StoreError,
+    workspaces::{self, Workspace, WorkspaceChanges},
+};
+use serde::{Deserialize, Serialize};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+const DESCRIPTION_MAX: usize = 2000;
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    mewayz_api::serve(req, routes)
+}
+
+fn routes(req: &ApiRequest) -> ApiResult {
+    match req.segments().as_slice() {
+        ["api", "workspaces"] if req.method_is("GET") => list(req),
+        ["api", "workspaces"] if req.method_is("POST") => create(req),
+        ["api", "workspaces"] => Err(ApiError::method_not_allowed("GET, POST")),
+        ["api", "workspaces", id] if req.method_is("GET") => read(req, id),
+        ["api", "workspaces", id] if req.method_is("PATCH") => update(req, id),
+        ["api", "workspaces", id] if req.method_is("DELETE") => delete(req, id),
+        ["api", "workspaces", _] => Err(ApiError::method_not_allowed("GET, PATCH, DELETE")),
+        _ => Err(ApiError::not_found("no such route")),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    slug: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    name: Option<String>,
+    slug: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Serialize)]
+struct List {
+    data: Vec<Workspace>,
+    total: i64,
+    limit: u32,
+    offset: u64,
+}
+
+fn slug_taken(err: StoreError) -> ApiError {
+    match err {
+        StoreError::Conflict => ApiError::conflict("slug_taken", "another workspace already uses this slug"),
+        other => other.into(),
+    }
+}
+
+fn create(req: &ApiRequest) -> ApiResult {
+    let body: CreateBody = req.json()?;
+    let name = WorkspaceName::parse(&body.name)?;
+    let slug = match body.slug.as_deref() {
+        Some(slug) => Slug::parse("slug", slug)?,
+        None => Slug::derive(name.as_str())
+            .ok_or_else(|| ApiError::invalid("slug", "the name has too few URL-safe characters: give a slug"))?,
+    };
+    let description = WorkspaceText::parse("description", body.description.as_deref().unwrap_or(""), DESCRIPTION_MAX)?;
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspaces::create(&db, &user.id, &name, &slug, &description).map_err(slug_taken)?;
+    json(201, &workspace)
+}
+
+fn list(req: &ApiRequest) -> ApiResult {
+    let page = Page::from_query(req.query())?;
+    let (db, user) = authenticate(req, open_db)?;
+    let (data, total) = workspaces::list_for_member(&db, &user.id, page)?;
+    json(200, &List { data, total, limit: page.limit, offset: page.offset })
+}
+
+fn read(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    json(200, &workspace_for_member(&db, id, &user.id)?)
+}
+
+fn update(req: &ApiRequest, id: &str) -> ApiResult {
+    let body: UpdateBody = req.json()?;
+    let changes = WorkspaceChanges {
+        name: body.name.as_deref().map(WorkspaceName::parse).transpose()?,
+        slug: body.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose()?,
+        description: body
+            .description
+            .as_deref()
+            .map(|d| WorkspaceText::parse("description", d, DESCRIPTION_MAX))
+            .transpose()?,
+    };
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspace_for_member(&db, id, &user.id)?;
+    if !workspace.role.can_update_workspace() {
+        return Err(ApiError::forbidden("only admins and owners change a workspace"));
+    }
+    workspaces::update(&db, id, &changes).map_err(slug_taken)?;
+    json(200, &workspace_for_member(&db, id, &user.id)?)
+}
+
+fn delete(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspace_for_member(&db, id, &user.id)?;
+    if !workspace.role.can_delete_workspace() {
+        return Err(ApiError::forbidden("only owners delete a workspace"));
+    }
+    workspaces::delete(&db, id)?;
+    no_content()
+}
