@@ -215,7 +215,12 @@ mod on_spin {
         let odd = http::send(
             "GET",
             &app.url("/liveness?%00=%ff&&=="),
-            &[("x-odd", "\u{7f}"), ("user-agent", "kube-probe/1.31"), ("accept", "*/*;q=bogus")],
+            &[
+                ("x-odd", &"\"; DROP TABLE users; --".repeat(300)),
+                ("user-agent", "kube-probe/1.31"),
+                ("accept", "*/*;q=bogus"),
+                ("content-length", "0"),
+            ],
             vec![],
         )
         .unwrap();
