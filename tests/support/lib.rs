@@ -1,10 +1,12 @@
 //! Shared test support: the manifest, the built components, an embedded
 //! wasmtime for artifact tests, and a real Spin process for end-to-end tests.
 
+pub mod app;
 pub mod capabilities;
 pub mod embedded;
 pub mod http;
 pub mod manifest;
+pub mod postgres;
 pub mod spin;
 pub mod wasm;
 

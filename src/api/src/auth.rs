@@ -13,7 +13,8 @@ pub fn now_seconds() -> u64 {
     mewayz_store::now().max(0) as u64
 }
 
-/// The caller, from `Authorization: Bearer <token>`. The token is checked
+/// The caller, from `Authorization: Bearer <token>`. Routes call this before
+/// reading their body, so anonymous callers learn nothing but 401. The token is checked
 /// before the database is touched; a token whose user is gone or inactive is
 /// refused like a bad one. A database failure is a 503, never a pass.
 pub fn authenticate(req: &ApiRequest, open_db: impl FnOnce() -> Result<Db, ApiError>) -> Result<(Db, User), ApiError> {

@@ -55,11 +55,11 @@ fn list(req: &ApiRequest, ws: &str) -> ApiResult {
 }
 
 fn add(req: &ApiRequest, ws: &str) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    let workspace = workspace_for_member(&db, ws, &user.id)?;
     let body: AddBody = req.json()?;
     let email = Email::parse("email", &body.email)?;
     let role = Role::parse("role", &body.role)?;
-    let (db, user) = authenticate(req, open_db)?;
-    let workspace = workspace_for_member(&db, ws, &user.id)?;
     workspace.role.authorize(MemberChange::Add { role })?;
     let invitee = users::find_by_email(&db, &email)?
         .ok_or_else(|| ApiError::not_found("no account uses this email; ask them to register first"))?;
@@ -79,9 +79,9 @@ fn target(req: &ApiRequest, ws: &str, user_id: &str) -> Result<(mewayz_store::Db
 }
 
 fn change_role(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
+    let (db, _, actor, member) = target(req, ws, user_id)?;
     let body: RoleBody = req.json()?;
     let role = Role::parse("role", &body.role)?;
-    let (db, _, actor, member) = target(req, ws, user_id)?;
     actor.authorize(MemberChange::ChangeRole { from: member.role, to: role })?;
     members::change(&db, ws, user_id, Some(role))?;
     let member = members::find(&db, ws, user_id)?.ok_or_else(|| ApiError::not_found("no such member"))?;

@@ -62,6 +62,7 @@ fn slug_taken(err: StoreError) -> ApiError {
 }
 
 fn create(req: &ApiRequest) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
     let body: CreateBody = req.json()?;
     let name = WorkspaceName::parse(&body.name)?;
     let slug = match body.slug.as_deref() {
@@ -70,14 +71,13 @@ fn create(req: &ApiRequest) -> ApiResult {
             .ok_or_else(|| ApiError::invalid("slug", "the name has too few URL-safe characters: give a slug"))?,
     };
     let description = WorkspaceText::parse("description", body.description.as_deref().unwrap_or(""), DESCRIPTION_MAX)?;
-    let (db, user) = authenticate(req, open_db)?;
     let workspace = workspaces::create(&db, &user.id, &name, &slug, &description).map_err(slug_taken)?;
     json(201, &workspace)
 }
 
 fn list(req: &ApiRequest) -> ApiResult {
-    let page = Page::from_query(req.query())?;
     let (db, user) = authenticate(req, open_db)?;
+    let page = Page::from_query(req.query())?;
     let (data, total) = workspaces::list_for_member(&db, &user.id, page)?;
     json(200, &List { data, total, limit: page.limit, offset: page.offset })
 }
@@ -88,6 +88,7 @@ fn read(req: &ApiRequest, id: &str) -> ApiResult {
 }
 
 fn update(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
     let body: UpdateBody = req.json()?;
     let changes = WorkspaceChanges {
         name: body.name.as_deref().map(WorkspaceName::parse).transpose()?,
@@ -98,7 +99,6 @@ fn update(req: &ApiRequest, id: &str) -> ApiResult {
             .map(|d| WorkspaceText::parse("description", d, DESCRIPTION_MAX))
             .transpose()?,
     };
-    let (db, user) = authenticate(req, open_db)?;
     let workspace = workspace_for_member(&db, id, &user.id)?;
     if !workspace.role.can_update_workspace() {
         return Err(ApiError::forbidden("only admins and owners change a workspace"));

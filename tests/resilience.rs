@@ -1,0 +1,64 @@
+//! Database outages: probes stay up, features answer 503 fast, and recover
+//! without a restart.
+
+use std::time::{Duration, Instant};
+
+use mewayz_tests::{
+    app::{TEST_AUTH_SECRET, assert_error},
+    http,
+    postgres::{PgServer, psql},
+    spin::{SpinApp, SpinOptions},
+};
+use serde_json::json;
+
+#[test]
+fn on_spin_postgres_outage_gives_503_then_recovers_without_restart() {
+    let pg = PgServer::start();
+    psql(&pg.url("postgres"), "CREATE DATABASE mewayz");
+    let app = SpinApp::start_with(SpinOptions {
+        env: vec![
+            ("SPIN_VARIABLE_AUTH_SECRET".into(), TEST_AUTH_SECRET.into()),
+            ("SPIN_VARIABLE_DATABASE_URL".into(), pg.url("mewayz")),
+            ("SPIN_VARIABLE_DATABASE_HOST".into(), format!("postgres://127.0.0.1:{}", pg.port)),
+        ],
+        ..Default::default()
+    });
+    let register = |email: &str| {
+        http::send(
+            "POST",
+            &app.url("/api/auth/register"),
+            &[("content-type", "application/json")],
+            json!({"email": email, "password": "a long password"}).to_string().into_bytes(),
+        )
+        .unwrap()
+    };
+    let first = register("before@example.com");
+    assert_eq!(first.status, 201, "{}\n{}", first.text(), app.logs());
+    let token = first.json()["access_token"].as_str().unwrap().to_string();
+    let auth = format!("Bearer {token}");
+    let me = || http::send("GET", &app.url("/api/auth/me"), &[("authorization", &auth)], vec![]).unwrap();
+
+    pg.stop();
+    for probe in ["/", "/health", "/api/health", "/readiness", "/liveness"] {
+        assert_eq!(http::get(&app.url(probe)).unwrap().status, 200, "{probe} while the database is down");
+    }
+    let calls: [&dyn Fn() -> http::Reply; 2] = [&me, &|| register("during@example.com")];
+    for call in calls {
+        let started = Instant::now();
+        let reply = call();
+        let took = started.elapsed();
+        assert_error(&reply, 503, "database_unavailable");
+        assert!(reply.header("retry-after").is_some());
+        // The contract is "a clear 503 within 2 s", not a speed goal.
+        assert!(took < Duration::from_secs(2), "503 took {took:?}");
+    }
+    // A valid token is no way around a missing database: never a 200.
+    let workspaces = http::send("GET", &app.url("/api/workspaces"), &[("authorization", &auth)], vec![]).unwrap();
+    assert_error(&workspaces, 503, "database_unavailable");
+    assert!(app.logs().contains("database_unavailable"), "outages are logged:\n{}", app.logs());
+
+    pg.start_again();
+    let after = me();
+    assert_eq!(after.status, 200, "{}\n{}", after.text(), app.logs());
+    assert_eq!(register("after@example.com").status, 201);
+}

@@ -1,0 +1,146 @@
+//! The app on real Spin with a chosen database backend, and an API client
+//! for the feature tests.
+
+use serde_json::{Value, json};
+
+use crate::{
+    http::{self, Reply},
+    postgres::TestDatabase,
+    spin::{SpinApp, SpinOptions},
+};
+
+/// The signing secret the tests run the app with (tests forge tokens with it).
+pub const TEST_AUTH_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+pub const TEST_ORIGIN: &str = "https://app.mewayz.test";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The whole app on `spin up`, its own fresh database, stopped when dropped.
+pub struct TestApp {
+    pub spin: SpinApp,
+    pub database: Option<TestDatabase>,
+}
+
+impl TestApp {
+    pub fn start(backend: Backend) -> Self {
+        Self::start_with(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)])
+    }
+
+    /// Starts with exactly these extra `SPIN_VARIABLE_*` settings (plus the database's).
+    pub fn start_with(backend: Backend, vars: &[(&str, &str)]) -> Self {
+        let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
+        let database = (backend == Backend::Postgres).then(TestDatabase::create);
+        if let Some(db) = &database {
+            env.push(("SPIN_VARIABLE_DATABASE_URL".into(), db.url.clone()));
+            env.push(("SPIN_VARIABLE_DATABASE_HOST".into(), db.host()));
+        }
+        let spin = SpinApp::start_with(SpinOptions { env, ..Default::default() });
+        TestApp { spin, database }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.spin.url(path)
+    }
+
+    /// Sends a request with an optional bearer token and JSON body.
+    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = Vec::new();
+        if let Some(auth) = &auth {
+            headers.push(("authorization", auth));
+        }
+        let body = match body {
+            Some(body) => {
+                headers.push(("content-type", "application/json"));
+                serde_json::to_vec(&body).unwrap()
+            }
+            None => Vec::new(),
+        };
+        http::send(method, &self.url(path), &headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.spin.logs()))
+    }
+
+    pub fn get(&self, path: &str, token: &str) -> Reply {
+        self.call("GET", path, Some(token), None)
+    }
+
+    /// Registers an account and returns its access token and user id.
+    pub fn register(&self, email: &str) -> User {
+        let reply = self.call(
+            "POST",
+            "/api/auth/register",
+            None,
+            Some(json!({"email": email, "password": "a long password", "full_name": "Test User"})),
+        );
+        assert_eq!(reply.status, 201, "register {email}: {}\n{}", reply.text(), self.spin.logs());
+        let body = reply.json();
+        User {
+            token: body["access_token"].as_str().unwrap().to_string(),
+            id: body["user"]["id"].as_str().unwrap().to_string(),
+            email: body["user"]["email"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Creates a workspace owned by `owner` and returns its id.
+    pub fn workspace(&self, owner: &User, name: &str) -> String {
+        let reply = self.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": name})));
+        assert_eq!(reply.status, 201, "create workspace: {}\n{}", reply.text(), self.spin.logs());
+        reply.json()["id"].as_str().unwrap().to_string()
+    }
+
+    /// Adds `user` to a workspace with `role`, as `by`.
+    pub fn add_member(&self, by: &User, workspace: &str, user: &User, role: &str) {
+        let reply = self.call(
+            "POST",
+            &format!("/api/workspaces/{workspace}/members"),
+            Some(&by.token),
+            Some(json!({"email": user.email, "role": role})),
+        );
+        assert_eq!(reply.status, 201, "add member: {}", reply.text());
+    }
+}
+
+/// A registered account.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub token: String,
+    pub id: String,
+    pub email: String,
+}
+
+/// Asserts the API's error shape and code.
+#[track_caller]
+pub fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status, status, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("application/json"));
+    let body = reply.json();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+}
+
+/// Defines each test twice, `on_spin::sqlite::NAME` and
+/// `on_spin::postgres::NAME`, each on its own app and database.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(fn $name:ident($app:ident) $body:block)*) => {
+        mod on_spin {
+            #[allow(unused_imports)]
+            use super::*;
+            mod sqlite {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Sqlite); $body })*
+            }
+            mod postgres {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Postgres); $body })*
+            }
+        }
+    };
+}

@@ -1,0 +1,183 @@
+//! Workspaces and members over HTTP on real Spin, on SQLite and PostgreSQL:
+//! CRUD, roles, the last owner, and tenant isolation.
+
+use mewayz_tests::{
+    app::{TestApp, User, assert_error},
+    on_both_backends,
+};
+use serde_json::json;
+
+/// An owner's workspace with an admin, an editor and a viewer.
+struct Team {
+    workspace: String,
+    owner: User,
+    admin: User,
+    editor: User,
+    viewer: User,
+}
+
+fn team(app: &TestApp) -> Team {
+    let owner = app.register("owner@example.com");
+    let workspace = app.workspace(&owner, "Studio Team");
+    let [admin, editor, viewer] = ["admin", "editor", "viewer"].map(|role| {
+        let user = app.register(&format!("{role}@example.com"));
+        app.add_member(&owner, &workspace, &user, role);
+        user
+    });
+    Team { workspace, owner, admin, editor, viewer }
+}
+
+on_both_backends! {
+    fn an_owner_creates_lists_reads_updates_and_deletes(app) {
+        let owner = app.register("solo@example.com");
+        let created = app.call("POST", "/api/workspaces", Some(&owner.token),
+            Some(json!({"name": "  Ada's Café ", "description": "Coffee"})));
+        assert_eq!(created.status, 201, "{}", created.text());
+        let ws = created.json();
+        assert_eq!(ws["name"], "Ada's Café");
+        assert_eq!(ws["slug"], "ada-s-caf");
+        assert_eq!(ws["role"], "owner");
+        let id = ws["id"].as_str().unwrap();
+
+        for i in 0..3 {
+            app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": format!("Shop {i}")})));
+        }
+        let page = app.get("/api/workspaces?limit=2&offset=1", &owner.token).json();
+        assert_eq!((page["total"].clone(), page["limit"].clone(), page["offset"].clone()), (json!(4), json!(2), json!(1)));
+        assert_eq!(page["data"].as_array().unwrap().len(), 2);
+        assert_error(&app.get("/api/workspaces?limit=101", &owner.token), 422, "validation_failed");
+
+        assert_eq!(app.get(&format!("/api/workspaces/{id}"), &owner.token).json()["id"], id);
+        let patched = app.call("PATCH", &format!("/api/workspaces/{id}"), Some(&owner.token),
+            Some(json!({"name": "Ada's Coffee", "slug": "adas-coffee"})));
+        assert_eq!(patched.status, 200, "{}", patched.text());
+        assert_eq!((patched.json()["name"].clone(), patched.json()["slug"].clone()), (json!("Ada's Coffee"), json!("adas-coffee")));
+        assert_eq!(patched.json()["description"], "Coffee", "fields left out stay as they were");
+
+        let deleted = app.call("DELETE", &format!("/api/workspaces/{id}"), Some(&owner.token), None);
+        assert_eq!(deleted.status, 204);
+        assert_error(&app.get(&format!("/api/workspaces/{id}"), &owner.token), 404, "not_found");
+        assert_eq!(app.get("/api/workspaces", &owner.token).json()["total"], 3);
+    }
+
+    fn slugs_are_unique_and_input_is_validated(app) {
+        let owner = app.register("slugs@example.com");
+        app.workspace(&owner, "Same Name");
+        let again = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "Same Name"})));
+        assert_error(&again, 409, "slug_taken");
+        let bad = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "x", "slug": "Not A Slug"})));
+        assert_eq!((bad.status, bad.json()["error"]["field"].clone()), (422, json!("slug")));
+        let empty = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "   "})));
+        assert_eq!(empty.json()["error"]["field"], "name");
+        let unknown = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "ok", "status": "suspended"})));
+        assert_eq!(unknown.json()["error"]["field"], "status");
+        assert_eq!(app.get("/api/workspaces", &owner.token).json()["total"], 1, "nothing half-created");
+    }
+
+    fn every_route_needs_a_token(app) {
+        let owner = app.register("tok@example.com");
+        let ws = app.workspace(&owner, "Token Check");
+        for (method, path) in [
+            ("GET", "/api/workspaces".to_string()),
+            ("POST", "/api/workspaces".to_string()),
+            ("GET", format!("/api/workspaces/{ws}")),
+            ("PATCH", format!("/api/workspaces/{ws}")),
+            ("DELETE", format!("/api/workspaces/{ws}")),
+            ("GET", format!("/api/workspaces/{ws}/members")),
+            ("POST", format!("/api/workspaces/{ws}/members")),
+            ("PATCH", format!("/api/workspaces/{ws}/members/{}", owner.id)),
+            ("DELETE", format!("/api/workspaces/{ws}/members/{}", owner.id)),
+        ] {
+            let body = matches!(method, "POST" | "PATCH").then(|| json!({"name": "x", "email": "a@b.co", "role": "viewer"}));
+            assert_error(&app.call(method, &path, None, body), 401, "unauthorized");
+        }
+    }
+
+    fn roles_are_enforced_on_the_server(app) {
+        let t = team(app);
+        let ws = format!("/api/workspaces/{}", t.workspace);
+        let rename = || Some(json!({"name": "Renamed"}));
+
+        for member in [&t.viewer, &t.editor, &t.admin, &t.owner] {
+            assert_eq!(app.get(&ws, &member.token).status, 200, "every member reads");
+            assert_eq!(app.get(&format!("{ws}/members"), &member.token).json()["total"], 4);
+        }
+        assert_error(&app.call("PATCH", &ws, Some(&t.viewer.token), rename()), 403, "forbidden");
+        assert_error(&app.call("PATCH", &ws, Some(&t.editor.token), rename()), 403, "forbidden");
+        assert_eq!(app.call("PATCH", &ws, Some(&t.admin.token), rename()).status, 200);
+        assert_error(&app.call("DELETE", &ws, Some(&t.admin.token), None), 403, "forbidden");
+
+        let newcomer = app.register("new@example.com");
+        let add = |by: &User, role: &str| app.call("POST", &format!("{ws}/members"), Some(&by.token),
+            Some(json!({"email": newcomer.email, "role": role})));
+        assert_error(&add(&t.editor, "viewer"), 403, "forbidden");
+        assert_error(&add(&t.admin, "owner"), 403, "forbidden");
+        assert_eq!(add(&t.admin, "editor").status, 201);
+        assert_error(&add(&t.admin, "viewer"), 409, "already_member");
+
+        let owner_path = format!("{ws}/members/{}", t.owner.id);
+        assert_error(&app.call("PATCH", &owner_path, Some(&t.admin.token), Some(json!({"role": "viewer"}))), 403, "forbidden");
+        assert_error(&app.call("DELETE", &owner_path, Some(&t.admin.token), None), 403, "forbidden");
+        let viewer_path = format!("{ws}/members/{}", t.viewer.id);
+        assert_error(&app.call("DELETE", &viewer_path, Some(&t.editor.token), None), 403, "forbidden");
+        let promoted = app.call("PATCH", &viewer_path, Some(&t.admin.token), Some(json!({"role": "editor"})));
+        assert_eq!((promoted.status, promoted.json()["role"].clone()), (200, json!("editor")));
+        let bad_role = app.call("PATCH", &viewer_path, Some(&t.admin.token), Some(json!({"role": "god"})));
+        assert_eq!((bad_role.status, bad_role.json()["error"]["field"].clone()), (422, json!("role")));
+
+        assert_eq!(app.call("DELETE", &ws, Some(&t.owner.token), None).status, 204);
+    }
+
+    fn the_last_owner_can_be_neither_removed_nor_demoted(app) {
+        let t = team(app);
+        let ws = format!("/api/workspaces/{}", t.workspace);
+        let owner_path = format!("{ws}/members/{}", t.owner.id);
+        assert_error(&app.call("PATCH", &owner_path, Some(&t.owner.token), Some(json!({"role": "admin"}))), 409, "last_owner");
+        assert_error(&app.call("DELETE", &owner_path, Some(&t.owner.token), None), 409, "last_owner");
+
+        let admin_path = format!("{ws}/members/{}", t.admin.id);
+        assert_eq!(app.call("PATCH", &admin_path, Some(&t.owner.token), Some(json!({"role": "owner"}))).status, 200);
+        assert_eq!(app.call("PATCH", &owner_path, Some(&t.owner.token), Some(json!({"role": "admin"}))).status, 200);
+        // The former owner is an admin now and cannot touch the new owner.
+        assert_error(&app.call("DELETE", &admin_path, Some(&t.owner.token), None), 403, "forbidden");
+        // Members may leave.
+        let viewer_path = format!("{ws}/members/{}", t.viewer.id);
+        assert_eq!(app.call("DELETE", &viewer_path, Some(&t.viewer.token), None).status, 204);
+        assert_error(&app.get(&ws, &t.viewer.token), 404, "not_found");
+    }
+
+    fn outsiders_get_404_on_every_workspace_route(app) {
+        let t = team(app);
+        let outsider = app.register("outsider@example.com");
+        let own = app.workspace(&outsider, "Outsider Shop");
+        let ws = format!("/api/workspaces/{}", t.workspace);
+        for (method, path, body) in [
+            ("GET", ws.clone(), None),
+            ("PATCH", ws.clone(), Some(json!({"name": "Hijacked"}))),
+            ("DELETE", ws.clone(), None),
+            ("GET", format!("{ws}/members"), None),
+            ("POST", format!("{ws}/members"), Some(json!({"email": outsider.email, "role": "owner"}))),
+            ("PATCH", format!("{ws}/members/{}", t.owner.id), Some(json!({"role": "viewer"}))),
+            ("DELETE", format!("{ws}/members/{}", t.owner.id), None),
+            ("DELETE", format!("{ws}/members/{}", outsider.id), None),
+        ] {
+            assert_error(&app.call(method, &path, Some(&outsider.token), body), 404, "not_found");
+        }
+        // A member of one workspace cannot reach another through it either.
+        assert_error(&app.get(&format!("/api/workspaces/{own}"), &t.owner.token), 404, "not_found");
+        let list = app.get("/api/workspaces", &outsider.token).json();
+        assert_eq!(list["total"], 1);
+        assert_eq!(list["data"][0]["id"], own.as_str());
+        // Nothing changed.
+        assert_eq!(app.get(&ws, &t.owner.token).json()["name"], "Studio Team");
+        assert_eq!(app.get(&format!("{ws}/members"), &t.owner.token).json()["total"], 4);
+    }
+
+    fn adding_an_unknown_email_is_a_404(app) {
+        let owner = app.register("inviter@example.com");
+        let ws = app.workspace(&owner, "Invites");
+        let reply = app.call("POST", &format!("/api/workspaces/{ws}/members"), Some(&owner.token),
+            Some(json!({"email": "ghost@example.com", "role": "viewer"})));
+        assert_error(&reply, 404, "not_found");
+    }
+}
