@@ -45,6 +45,9 @@ else
   filter='not test(/^on_spin/)'
 fi
 
+# Build every component once, as `spin build` would, and show their sizes.
+cargo run --quiet -p mewayz-tests --bin build-components
+
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast -E "$filter"
 else

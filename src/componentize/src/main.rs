@@ -23,11 +23,11 @@ fn main() -> anyhow::Result<()> {
         .with_context(|| format!("encoding {} as a component", input.display()))?;
 
     // Write next to the target and rename, so a running `spin up` or a test never
-    // reads a half-written component.
+    // reads a half-written component, and concurrent builds never share a file.
     if let Some(dir) = output.parent() {
         fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let partial = output.with_extension("wasm.partial");
+    let partial = output.with_extension(format!("wasm.{}.partial", std::process::id()));
     fs::write(&partial, &component).with_context(|| format!("writing {}", partial.display()))?;
     fs::rename(&partial, output).with_context(|| format!("writing {}", output.display()))?;
     Ok(())

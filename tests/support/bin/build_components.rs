@@ -1,0 +1,12 @@
+//! Builds every component in spin.toml with its own build command, as
+//! `spin build` does, without needing Spin. tests/run.sh runs this once so
+//! the tests that follow find every component built.
+
+fn main() {
+    mewayz_tests::manifest::build_components();
+    for (id, _) in &mewayz_tests::manifest::manifest().component {
+        let source = mewayz_tests::manifest::manifest().source(id);
+        let size = std::fs::metadata(mewayz_tests::repo_path(source)).map(|m| m.len()).unwrap_or(0);
+        println!("{id:<18} {size:>9} bytes  {source}");
+    }
+}
