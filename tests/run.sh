@@ -23,7 +23,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
   export PG_BIN="$(pg_bin)"
   pg_dir="$(mktemp -d -t mewayz-pg.XXXXXX)"
   pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+  # initdb and postgres refuse to run as root: as root, run them as `postgres`.
+  runuser_bin="$(command -v runuser || echo /usr/sbin/runuser)"
+  run_pg() { if [ "$(id -u)" = 0 ]; then "$runuser_bin" -u postgres -- "$@"; else "$@"; fi; }
   [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
   run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \

@@ -39,7 +39,12 @@ fn is_root() -> bool {
 fn run(program: &str, args: &[&str]) -> Output {
     let path = bin_dir().join(program);
     let mut command = if is_root() {
-        let mut c = Command::new("runuser");
+        // runuser lives in sbin, which a plain PATH may lack.
+        let runuser = ["/usr/sbin/runuser", "/sbin/runuser"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("runuser");
+        let mut c = Command::new(runuser);
         c.args(["-u", "postgres", "--"]).arg(&path);
         c
     } else {
