@@ -62,3 +62,34 @@ fn on_spin_postgres_outage_gives_503_then_recovers_without_restart() {
     assert_eq!(after.status, 200, "{}\n{}", after.text(), app.logs());
     assert_eq!(register("after@example.com").status, 201);
 }
+
+mod on_spin {
+    use mewayz_tests::{app::Backend, app::TestApp};
+
+    /// The first requests on an empty database race to migrate it; the
+    /// migration lock makes every one of them succeed.
+    fn first_requests_race_to_migrate(backend: Backend) {
+        let app = TestApp::start(backend);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let app = &app;
+                    scope.spawn(move || app.register(&format!("racer{i}@example.com")))
+                })
+                .collect();
+            for handle in handles {
+                handle.join().expect("every concurrent first request succeeds");
+            }
+        });
+    }
+
+    #[test]
+    fn sqlite_first_requests_race_to_migrate() {
+        first_requests_race_to_migrate(Backend::Sqlite);
+    }
+
+    #[test]
+    fn postgres_first_requests_race_to_migrate() {
+        first_requests_race_to_migrate(Backend::Postgres);
+    }
+}
