@@ -69,12 +69,7 @@ pub struct FullName(String);
 
 impl FullName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
-            return Err(Invalid::new("full_name", "must be 1 to 100 printable characters"));
-        }
-        Ok(Self(name.to_string()))
+        crate::display_name("full_name", raw, 100).map(Self)
     }
 
     pub fn as_str(&self) -> &str {

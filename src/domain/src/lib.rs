@@ -31,3 +31,13 @@ impl std::fmt::Display for Invalid {
 }
 
 impl std::error::Error for Invalid {}
+
+/// A display name: trimmed, 1 to `max` characters, no control characters.
+fn display_name(field: &'static str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > max || name.chars().any(char::is_control) {
+        return Err(Invalid::new(field, format!("must be 1 to {max} printable characters")));
+    }
+    Ok(name.to_string())
+}

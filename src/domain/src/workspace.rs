@@ -6,12 +6,7 @@ pub struct WorkspaceName(String);
 
 impl WorkspaceName {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let name = raw.trim();
-        let chars = name.chars().count();
-        if chars == 0 || chars > 100 || name.chars().any(char::is_control) {
-            return Err(Invalid::new("name", "must be 1 to 100 printable characters"));
-        }
-        Ok(Self(name.to_string()))
+        crate::display_name("name", raw, 100).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
