@@ -1,0 +1,33 @@
+//! A private route (reachable only through Spin's local service chaining)
+//! that opens the database and runs `SELECT 1`, and says how long it took.
+//! `/api/status` calls it with a deadline: if the database hangs, this
+//! instance hangs, not the status answer.
+
+use std::time::Instant;
+
+use serde_json::json;
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+fn handle(_req: Request) -> Response {
+    let started = Instant::now();
+    let result = mewayz_api::open_db().and_then(|db| {
+        db.query("SELECT 1", &[])?;
+        Ok(db.backend())
+    });
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let (status, body) = match result {
+        Ok(backend) => (200, json!({ "backend": format!("{backend:?}").to_lowercase(), "elapsed_ms": elapsed_ms })),
+        Err(err) => {
+            let reason = err.detail.clone().unwrap_or(err.message.clone());
+            eprintln!("status: database check failed after {elapsed_ms:.1} ms: {reason}");
+            (503, json!({ "elapsed_ms": elapsed_ms, "error": reason }))
+        }
+    };
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .build()
+}
