@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod capabilities;
+pub mod deploy;
 pub mod embedded;
 pub mod http;
 pub mod manifest;

@@ -1,0 +1,304 @@
+//! The Kubernetes manifests in deploy/, validated without a cluster, and the
+//! split deployment run locally: one `spin up -c …` per SpinApp.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use mewayz_tests::{
+    deploy::{Doc, documents, executor_spec, spinapp_spec, violations},
+    manifest::manifest,
+};
+use regex::Regex;
+use serde_yaml_ng::Value;
+
+fn spinapps(dir: &str) -> Vec<Doc> {
+    documents(dir).into_iter().filter(|d| d.kind() == "SpinApp").collect()
+}
+
+/// Example request paths a spin.toml route serves (one level below a
+/// wildcard: deeper paths are 404 in the components either way).
+fn sample_paths(route: &str) -> Vec<String> {
+    let concrete = |r: &str| r.replace(":workspace_id", "ws-1");
+    match route.strip_suffix("/...") {
+        Some(prefix) => vec![format!("{}/x", concrete(prefix)), concrete(prefix)],
+        None => vec![concrete(route)],
+    }
+}
+
+/// The component Spin routes `path` to (exact beats wildcard, longest wins).
+fn component_serving(path: &str) -> Option<String> {
+    let mut best: Option<(usize, bool, String)> = None;
+    for trigger in &manifest().trigger.http {
+        let Some(route) = trigger.public_route() else { continue };
+        let (prefix, wildcard) = match route.strip_suffix("/...") {
+            Some(p) => (p, true),
+            None => (route, false),
+        };
+        let pattern = format!(
+            "^{}{}$",
+            Regex::new(":[a-z_]+").unwrap().replace_all(&regex::escape(prefix), "[^/]+"),
+            if wildcard { "(/.*)?" } else { "" }
+        );
+        if Regex::new(&pattern).unwrap().is_match(path) {
+            let rank = (prefix.len(), !wildcard, trigger.component.clone());
+            if best.as_ref().is_none_or(|b| (rank.1, rank.0) > (b.1, b.0)) {
+                best = Some(rank);
+            }
+        }
+    }
+    best.map(|(_, _, c)| c)
+}
+
+fn is_probe(component: &str) -> bool {
+    manifest().source(component) == manifest().source("probe-readiness")
+}
+
+fn runs(app: &Doc, component: &str) -> bool {
+    app.components().is_none_or(|c| c.iter().any(|id| id == component))
+}
+
+#[test]
+fn every_manifest_parses_and_names_its_kind() {
+    let docs = documents("");
+    assert!(docs.len() >= 10, "{} documents", docs.len());
+    for doc in &docs {
+        assert!(doc.value["apiVersion"].is_string(), "{}: no apiVersion", doc.file.display());
+        assert!(!doc.kind().is_empty() && !doc.name().is_empty(), "{}: no kind or name", doc.file.display());
+    }
+}
+
+#[test]
+fn spinapps_and_executors_use_only_schema_fields() {
+    let mut problems = Vec::new();
+    for doc in documents("") {
+        let schema = match doc.kind() {
+            "SpinApp" => spinapp_spec(),
+            "SpinAppExecutor" => executor_spec(),
+            _ => continue,
+        };
+        assert_eq!(doc.value["apiVersion"], "core.spinkube.dev/v1alpha1", "{}", doc.file.display());
+        problems.extend(violations(&doc.value["spec"], &schema, &format!("{} spec", doc.file.display())));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_schema_check_catches_unknown_fields_and_wrong_types() {
+    let spec: Value = serde_yaml_ng::from_str(
+        "image: x\nreplicas: two\nchecks:\n  startup:\n    httpGet:\n      path: /readiness\n",
+    )
+    .unwrap();
+    let problems = violations(&spec, &spinapp_spec(), "spec");
+    assert!(problems.iter().any(|p| p.starts_with("spec.replicas: expected an integer")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.starts_with("spec.checks.startup: no such field")), "{problems:?}");
+}
+
+#[test]
+fn every_spinapp_component_exists_and_probes_point_at_probe_routes_served_in_the_same_spinapp() {
+    for app in spinapps("") {
+        for id in app.components().unwrap_or_default() {
+            assert!(manifest().component.contains_key(&id), "{}: no component {id} in spin.toml", app.name());
+        }
+        for probe in ["liveness", "readiness"] {
+            let path = app.value["spec"]["checks"][probe]["httpGet"]["path"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{} has no {probe} check", app.name()));
+            let component = component_serving(path).unwrap_or_else(|| panic!("{path} is no route"));
+            assert!(is_probe(&component), "{}: {probe} probes {path}, served by {component}, not a probe", app.name());
+            assert!(runs(&app, &component), "{}: {probe} path {path} is served by {component}, not in this SpinApp", app.name());
+            assert!(
+                app.value["spec"]["checks"][probe]["initialDelaySeconds"].as_i64().is_some_and(|s| s <= 5),
+                "{}: {probe} should start probing early",
+                app.name()
+            );
+        }
+    }
+}
+
+#[test]
+fn referenced_variables_and_secrets_exist() {
+    let secret = documents("").into_iter().find(|d| d.kind() == "Secret").expect("a Secret template");
+    let secret_keys: BTreeSet<&str> = secret.value["stringData"]
+        .as_mapping()
+        .unwrap()
+        .keys()
+        .filter_map(|k| k.as_str())
+        .collect();
+    for app in spinapps("") {
+        for var in app.value["spec"]["variables"].as_sequence().into_iter().flatten() {
+            let name = var["name"].as_str().unwrap();
+            assert!(manifest().variables.contains_key(name), "{}: variable {name} is not in spin.toml", app.name());
+            if let Some(key) = var["valueFrom"]["secretKeyRef"]["key"].as_str() {
+                assert_eq!(var["valueFrom"]["secretKeyRef"]["name"], secret.name());
+                assert!(secret_keys.contains(key), "{}: secret key {key} is not in the template", app.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn the_single_spinapp_runs_everything_with_two_replicas_and_probes() {
+    let apps: Vec<Doc> = spinapps("").into_iter().filter(|d| d.file.parent().unwrap().ends_with("deploy")).collect();
+    let [app] = apps.as_slice() else { panic!("one SpinApp directly in deploy/") };
+    assert!(app.components().is_none(), "it runs every component");
+    assert_eq!(app.value["spec"]["replicas"], 2);
+    assert_eq!(app.value["spec"]["executor"], "containerd-shim-spin");
+    let names: BTreeSet<&str> = app.value["spec"]["variables"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert!(names.contains("auth_secret") && names.contains("database_url"), "{names:?}");
+}
+
+#[test]
+fn in_the_split_every_feature_component_runs_in_exactly_one_spinapp_and_probes_need_nothing() {
+    let apps = spinapps("split");
+    let mut homes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for app in &apps {
+        for id in app.components().expect("split SpinApps name their components") {
+            homes.entry(id).or_default().push(app.name().to_string());
+        }
+    }
+    for id in manifest().component.keys().filter(|id| !is_probe(id)) {
+        assert_eq!(homes.get(id).map(Vec::len), Some(1), "{id} runs in {:?}", homes.get(id));
+    }
+    let probes = apps.iter().find(|a| a.name() == "mewayz-probes").unwrap();
+    assert!(probes.components().unwrap().iter().all(|c| is_probe(c)));
+    assert!(probes.value["spec"]["variables"].is_null(), "the probe SpinApp needs no variables");
+}
+
+#[test]
+fn in_the_split_every_route_is_reached_through_exactly_one_ingress_rule_to_the_spinapp_serving_it() {
+    let apps = spinapps("split");
+    let ingress = documents("split").into_iter().find(|d| d.kind() == "Ingress").expect("an Ingress");
+    assert_eq!(ingress.value["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"], "true");
+    let rules: Vec<(Regex, String)> = ingress.value["spec"]["rules"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|rule| rule["http"]["paths"].as_sequence().unwrap().clone())
+        .map(|p| {
+            let pattern = p["path"].as_str().unwrap();
+            assert!(pattern.starts_with('^') && pattern.ends_with('$'), "{pattern} must be anchored");
+            (Regex::new(pattern).unwrap(), p["backend"]["service"]["name"].as_str().unwrap().to_string())
+        })
+        .collect();
+    for trigger in &manifest().trigger.http {
+        let Some(route) = trigger.public_route() else {
+            // Private routes are reachable only inside their pod.
+            continue;
+        };
+        for path in sample_paths(route) {
+            let matching: Vec<&String> = rules.iter().filter(|(re, _)| re.is_match(&path)).map(|(_, s)| s).collect();
+            assert_eq!(matching.len(), 1, "{path} (route {route}) matches {matching:?}");
+            let app = apps.iter().find(|a| a.name() == matching[0]).unwrap_or_else(|| panic!("no SpinApp {}", matching[0]));
+            let component = component_serving(&path).unwrap();
+            assert!(runs(app, &component), "{path} goes to {} which does not run {component}", app.name());
+        }
+    }
+}
+
+#[test]
+fn the_self_managed_deployment_drains_before_the_shim_stops() {
+    let docs = documents("self-managed");
+    let executor = docs.iter().find(|d| d.kind() == "SpinAppExecutor").expect("a SpinAppExecutor");
+    assert_eq!(executor.value["spec"]["createDeployment"], false);
+    let deployment = docs.iter().find(|d| d.kind() == "Deployment").expect("a Deployment");
+    let pod = &deployment.value["spec"]["template"]["spec"];
+    assert_eq!(pod["runtimeClassName"], "wasmtime-spin-v2");
+    let container = &pod["containers"][0];
+    let sleep = container["lifecycle"]["preStop"]["sleep"]["seconds"].as_i64().expect("preStop sleep");
+    let grace = pod["terminationGracePeriodSeconds"].as_i64().unwrap_or(30);
+    assert!(sleep > 0 && sleep < grace, "preStop sleep {sleep}s must fit in the grace period {grace}s");
+    assert_eq!(deployment.value["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"], 0);
+    for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
+        let path = container[probe]["httpGet"]["path"].as_str().unwrap_or_else(|| panic!("no {probe}"));
+        assert!(is_probe(&component_serving(path).unwrap()), "{probe} → {path} is not a probe route");
+        assert_eq!(container[probe]["httpGet"]["port"], 80);
+    }
+    for env in container["env"].as_sequence().unwrap() {
+        let name = env["name"].as_str().unwrap();
+        let var = name.strip_prefix("SPIN_VARIABLE_").expect("only Spin variables").to_lowercase();
+        assert!(manifest().variables.contains_key(&var), "{name} is no spin.toml variable");
+    }
+}
+
+/// The split, run locally: one `spin up -c …` per SpinApp, each on its own
+/// port with only the variables that SpinApp gets.
+mod on_spin {
+    use mewayz_tests::{
+        app::TEST_AUTH_SECRET,
+        http,
+        spin::{SpinApp, SpinOptions},
+    };
+    use serde_json::json;
+
+    use super::*;
+
+    /// Local stand-ins for the Secret's values (SQLite: each process has its own).
+    fn local_value(variable: &str) -> String {
+        match variable {
+            "auth_secret" => TEST_AUTH_SECRET.into(),
+            "status_token" => "local-status-token".into(),
+            "cors_allowed_origins" => "https://app.mewayz.com".into(),
+            _ => String::new(),
+        }
+    }
+
+    #[test]
+    fn each_split_spinapp_serves_its_routes_and_only_its_routes() {
+        for app in spinapps("split") {
+            let components = app.components().unwrap();
+            let env: Vec<(String, String)> = app.value["spec"]["variables"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|v| v["name"].as_str().unwrap())
+                .filter(|name| !local_value(name).is_empty())
+                .map(|name| (format!("SPIN_VARIABLE_{}", name.to_uppercase()), local_value(name)))
+                .collect();
+            if app.name() == "mewayz-probes" {
+                assert!(env.is_empty(), "the probe SpinApp starts with no variables at all");
+            }
+            let spin = SpinApp::start_with(SpinOptions { components: components.clone(), env });
+            for probe in ["/readiness", "/liveness"] {
+                assert_eq!(http::get(&spin.url(probe)).unwrap().status, 200, "{} {probe}", app.name());
+            }
+            for trigger in &manifest().trigger.http {
+                let Some(route) = trigger.public_route() else { continue };
+                let path = &sample_paths(route)[0];
+                let reply = http::get(&spin.url(path)).unwrap();
+                // Our components always answer JSON; Spin's own 404 does not.
+                let served = reply.header("content-type").is_some_and(|ct| ct.contains("json"));
+                if components.contains(&trigger.component) {
+                    assert!(served, "{} should serve {path}: {} {}", app.name(), reply.status, reply.text());
+                } else {
+                    // Not here: Spin's 404, or a JSON 404 from a wildcard
+                    // sibling (the Ingress never sends such a path here).
+                    assert_eq!(reply.status, 404, "{} must not serve {path}", app.name());
+                }
+            }
+            match app.name() {
+                "mewayz-accounts" => {
+                    let reply = http::send(
+                        "POST",
+                        &spin.url("/api/auth/register"),
+                        &[("content-type", "application/json")],
+                        json!({"email": "split@example.com", "password": "a long password"}).to_string().into_bytes(),
+                    )
+                    .unwrap();
+                    assert_eq!(reply.status, 201, "{}\n{}", reply.text(), spin.logs());
+                }
+                "mewayz-status" => {
+                    let reply = http::get(&spin.url("/api/status")).unwrap();
+                    assert_eq!(reply.status, 200, "{}\n{}", reply.text(), spin.logs());
+                }
+                "mewayz-probes" => {
+                    assert_eq!(http::get(&spin.url("/")).unwrap().json()["status"], "running");
+                }
+                _ => {}
+            }
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Reading the Kubernetes manifests in `deploy/` and checking them against
+//! the SpinApp schema (`core.spinkube.dev/v1alpha1`) without a cluster.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_yaml_ng::Value;
+
+use crate::repo_path;
+
+/// One YAML document of a manifest file.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    pub file: PathBuf,
+    pub value: Value,
+}
+
+impl Doc {
+    pub fn kind(&self) -> &str {
+        self.value["kind"].as_str().unwrap_or_default()
+    }
+
+    pub fn name(&self) -> &str {
+        self.value["metadata"]["name"].as_str().unwrap_or_default()
+    }
+
+    /// `spec.components` of a SpinApp; `None` means every component.
+    pub fn components(&self) -> Option<Vec<String>> {
+        self.value["spec"]["components"]
+            .as_sequence()
+            .map(|list| list.iter().filter_map(|c| c.as_str().map(String::from)).collect())
+    }
+}
+
+/// Every document of every `.yaml` file under `deploy/<dir>` (recursively).
+pub fn documents(dir: &str) -> Vec<Doc> {
+    let mut files = Vec::new();
+    collect(&repo_path("deploy").join(dir), &mut files);
+    files.sort();
+    let mut docs = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for document in serde_yaml_ng::Deserializer::from_str(&text) {
+            let value = Value::deserialize(document)
+                .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", file.display()));
+            if !value.is_null() {
+                docs.push(Doc { file: file.clone(), value });
+            }
+        }
+    }
+    docs
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            files.push(path);
+        }
+    }
+}
+
+/// The shape of a field in a schema.
+pub enum Schema {
+    Str,
+    Int,
+    Bool,
+    /// A Kubernetes quantity: `"100m"`, `"1"` or `1`.
+    Quantity,
+    /// A map of strings (annotations, labels).
+    StrMap,
+    /// A map of quantities (resource limits and requests).
+    QuantityMap,
+    /// Anything (Kubernetes core types the SpinApp passes through).
+    Any,
+    List(Box<Schema>),
+    Object(Vec<(&'static str, Schema)>),
+}
+
+fn obj(fields: Vec<(&'static str, Schema)>) -> Schema {
+    Schema::Object(fields)
+}
+
+fn list(item: Schema) -> Schema {
+    Schema::List(Box::new(item))
+}
+
+fn health_check() -> Schema {
+    use Schema::*;
+    obj(vec![
+        ("httpGet", obj(vec![("path", Str), ("httpHeaders", list(obj(vec![("name", Str), ("value", Str)])))])),
+        ("initialDelaySeconds", Int),
+        ("timeoutSeconds", Int),
+        ("periodSeconds", Int),
+        ("successThreshold", Int),
+        ("failureThreshold", Int),
+    ])
+}
+
+/// `SpinApp.spec` of `core.spinkube.dev/v1alpha1`.
+pub fn spinapp_spec() -> Schema {
+    use Schema::*;
+    let key_ref = || obj(vec![("name", Str), ("key", Str), ("optional", Bool)]);
+    obj(vec![
+        ("image", Str),
+        ("executor", Str),
+        ("replicas", Int),
+        ("enableAutoscaling", Bool),
+        ("resources", obj(vec![("limits", QuantityMap), ("requests", QuantityMap)])),
+        ("checks", obj(vec![("liveness", health_check()), ("readiness", health_check())])),
+        (
+            "variables",
+            list(obj(vec![
+                ("name", Str),
+                ("value", Str),
+                ("valueFrom", obj(vec![("secretKeyRef", key_ref()), ("configMapKeyRef", key_ref())])),
+            ])),
+        ),
+        (
+            "runtimeConfig",
+            obj(vec![("loadFromSecret", Str), ("sqliteDatabases", list(Any)), ("keyValueStores", list(Any))]),
+        ),
+        ("components", list(Str)),
+        ("volumes", list(Any)),
+        ("volumeMounts", list(Any)),
+        ("serviceAnnotations", StrMap),
+        ("podAnnotations", StrMap),
+        ("podLabels", StrMap),
+        ("deploymentAnnotations", StrMap),
+        ("imagePullSecrets", list(Any)),
+        ("serviceAccountName", Str),
+        ("invocationLimits", obj(vec![("memory", Quantity)])),
+    ])
+}
+
+/// `SpinAppExecutor.spec`.
+pub fn executor_spec() -> Schema {
+    use Schema::*;
+    obj(vec![
+        ("createDeployment", Bool),
+        (
+            "deploymentConfig",
+            obj(vec![("runtimeClassName", Str), ("installDefaultCACerts", Bool), ("caCertSecret", Str), ("spinImage", Str)]),
+        ),
+    ])
+}
+
+/// Every way `value` departs from `schema`, as `path: problem` lines.
+pub fn violations(value: &Value, schema: &Schema, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut fail = |what: &str| out.push(format!("{path}: {what}, found {value:?}"));
+    match schema {
+        Schema::Any => {}
+        Schema::Str => {
+            if !value.is_string() {
+                fail("expected a string")
+            }
+        }
+        Schema::Int => {
+            if !value.is_i64() && !value.is_u64() {
+                fail("expected an integer")
+            }
+        }
+        Schema::Bool => {
+            if !value.is_bool() {
+                fail("expected a boolean")
+            }
+        }
+        Schema::Quantity => {
+            if !(value.is_string() || value.is_i64() || value.is_u64()) {
+                fail("expected a quantity")
+            }
+        }
+        Schema::StrMap | Schema::QuantityMap => match value.as_mapping() {
+            None => fail("expected a map"),
+            Some(map) => {
+                for (k, v) in map {
+                    let ok = k.is_string()
+                        && match schema {
+                            Schema::StrMap => v.is_string(),
+                            _ => v.is_string() || v.is_i64() || v.is_u64(),
+                        };
+                    if !ok {
+                        out.push(format!("{path}.{k:?}: unexpected value {v:?}"));
+                    }
+                }
+            }
+        },
+        Schema::List(item) => match value.as_sequence() {
+            None => fail("expected a list"),
+            Some(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    out.extend(violations(v, item, &format!("{path}[{i}]")));
+                }
+            }
+        },
+        Schema::Object(fields) => match value.as_mapping() {
+            None => fail("expected an object"),
+            Some(map) => {
+                for (k, v) in map {
+                    let key = k.as_str().unwrap_or_default();
+                    match fields.iter().find(|(name, _)| *name == key) {
+                        Some((_, field)) => out.extend(violations(v, field, &format!("{path}.{key}"))),
+                        None => out.push(format!("{path}.{key}: no such field in the schema")),
+                    }
+                }
+            }
+        },
+    }
+    out
+}
