@@ -25,7 +25,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   pg_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   # initdb and postgres refuse to run as root: as root, run them as `postgres`.
   runuser_bin="$(command -v runuser || echo /usr/sbin/runuser)"
-  run_pg() { if [ "$(id -u)" = 0 ]; then "$runuser_bin" -u postgres -- "$@"; else "$@"; fi; }
+  run_pg() { (cd / && if [ "$(id -u)" = 0 ]; then "$runuser_bin" -u postgres -- "$@"; else "$@"; fi); }
   [ "$(id -u)" = 0 ] && chown postgres: "$pg_dir"
   run_pg "$PG_BIN/initdb" -D "$pg_dir/data" -U postgres --auth=trust -E UTF8 --no-sync >/dev/null
   run_pg "$PG_BIN/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/postgres.log" -w -t 60 \
@@ -34,6 +34,13 @@ if [ -z "${DATABASE_URL:-}" ]; then
   trap stop_pg EXIT
   export DATABASE_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
   echo "PostgreSQL: throwaway server on 127.0.0.1:$pg_port"
+fi
+
+# --- Chromium: the public bio page is tested in a real browser ---------------
+if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
+  echo "installing Chromium (Debian package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 # --- Spin -------------------------------------------------------------------
@@ -49,6 +56,7 @@ fi
 
 # Build every component once, as `spin build` would, and show their sizes.
 cargo run --quiet -p mewayz-tests --bin build-components
+export MEWAYZ_COMPONENTS_BUILT=1
 
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --no-fail-fast -E "$filter"

@@ -31,6 +31,7 @@ fn agent() -> Agent {
     Agent::config_builder()
         .http_status_as_error(false)
         .allow_non_standard_methods(true)
+        .max_redirects(0)
         .timeout_global(Some(Duration::from_secs(10)))
         .build()
         .into()

@@ -13,11 +13,17 @@ pub fn manifest() -> &'static Manifest {
     MANIFEST.get_or_init(|| Manifest::load(repo_root()).unwrap_or_else(|e| panic!("{e}")))
 }
 
-/// Builds every component as `spin build` would, once per test process.
-/// Cargo makes repeated builds no-ops, so a test never sees a stale component.
+/// Builds every component as `spin build` would, once per test process, so
+/// a test never sees a stale component. tests/run.sh builds them once before
+/// the tests and sets `MEWAYZ_COMPONENTS_BUILT=1` to skip this (each build
+/// command costs a cargo start-up, and nextest runs each test in a process).
 pub fn build_components() {
     static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| manifest().build_all(repo_root()).unwrap_or_else(|e| panic!("{e}")));
+    BUILT.get_or_init(|| {
+        if std::env::var("MEWAYZ_COMPONENTS_BUILT").as_deref() != Ok("1") {
+            manifest().build_all(repo_root()).unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
 }
 
 /// The built wasm of a component.

@@ -50,7 +50,8 @@ fn run(program: &str, args: &[&str]) -> Output {
     } else {
         Command::new(&path)
     };
-    command.args(args).output().unwrap_or_else(|e| panic!("running {}: {e}", path.display()))
+    // `/`: the postgres user may not enter the test's working directory.
+    command.args(args).current_dir("/").output().unwrap_or_else(|e| panic!("running {}: {e}", path.display()))
 }
 
 fn check(what: &str, output: Output) {

@@ -21,7 +21,7 @@ pub type ApiResult = Result<Response, ApiError>;
 
 /// Serves one request: CORS preflight, the component's routes, the error
 /// mapping and the CORS headers of the answer.
-pub fn serve(req: Request, routes: fn(&ApiRequest) -> ApiResult) -> Response {
+pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
     let req = ApiRequest::new(req);
     let config = req.config();
     let origin = cors::allowed_origin(&req, config);

@@ -53,6 +53,17 @@ impl ApiRequest {
         self.inner.query()
     }
 
+    /// A query parameter, percent-decoded (`+` is a space); `None` if absent
+    /// or empty.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query()
+            .split('&')
+            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| percent_decode(value))
+            .filter(|value| !value.is_empty())
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.inner.header(name).and_then(|v| v.as_str())
     }
@@ -74,6 +85,31 @@ impl ApiRequest {
         }
         parse_json(body)
     }
+}
+
+/// Decodes `%XX` escapes and `+`; invalid escapes are kept as they are and
+/// invalid UTF-8 is replaced.
+pub fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| raw.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[i], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+            (b'+', None) => out.push(b' '),
+            (byte, None) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// JSON text → `T`, with the error split the API promises.
@@ -145,6 +181,13 @@ mod tests {
         assert_eq!((e.status, e.field.as_deref()), (422, Some("password")));
         let e = err(r#"{"email":"a@b.co","password":"x","remember":"yes"}"#);
         assert_eq!(e.field.as_deref(), Some("remember"));
+    }
+
+    #[test]
+    fn query_values_are_percent_decoded() {
+        assert_eq!(percent_decode("ada+l%C3%BCth%2Fx"), "ada lüth/x");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz"), "%zz");
     }
 
     #[test]

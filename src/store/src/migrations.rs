@@ -43,9 +43,46 @@ const MIGRATIONS: &[Migration] = &[Migration {
         )",
         "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
     ],
+}, Migration {
+    version: 2,
+    name: "business module records",
+    statements: &[
+        // One table for every module's records: the module's fields live in
+        // `data` (JSON text); what queries filter on is in plain columns.
+        "CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+            module TEXT NOT NULL,
+            status TEXT NOT NULL,
+            search_text TEXT NOT NULL DEFAULT '',
+            unique_key TEXT,
+            ref_id TEXT,
+            starts_at BIGINT,
+            ends_at BIGINT,
+            data TEXT NOT NULL,
+            visits BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            UNIQUE (module, unique_key)
+        )",
+        "CREATE INDEX records_by_workspace ON records (workspace_id, module, created_at)",
+        "CREATE INDEX records_by_ref ON records (module, ref_id, starts_at)",
+        "CREATE TABLE record_tags (
+            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (record_id, tag)
+        )",
+        "CREATE INDEX record_tags_by_tag ON record_tags (tag)",
+        "CREATE TABLE link_clicks (
+            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+            link_id TEXT NOT NULL,
+            clicks BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (record_id, link_id)
+        )",
+    ],
 }];
 
-pub const LATEST_VERSION: i64 = 1;
+pub const LATEST_VERSION: i64 = 2;
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,

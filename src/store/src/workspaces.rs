@@ -130,9 +130,14 @@ pub fn update(db: &Db, workspace_id: &str, changes: &WorkspaceChanges) -> Result
     )
 }
 
-/// Deletes a workspace and its memberships.
+/// Deletes a workspace, its memberships and its records. (SQLite does not
+/// enforce the foreign keys' cascades unless asked per connection.)
 pub fn delete(db: &Db, workspace_id: &str) -> Result<(), StoreError> {
     db.transaction(|db| {
+        let owned = "SELECT id FROM records WHERE workspace_id = $1";
+        db.execute(&format!("DELETE FROM link_clicks WHERE record_id IN ({owned})"), &[workspace_id.into()])?;
+        db.execute(&format!("DELETE FROM record_tags WHERE record_id IN ({owned})"), &[workspace_id.into()])?;
+        db.execute("DELETE FROM records WHERE workspace_id = $1", &[workspace_id.into()])?;
         db.execute("DELETE FROM workspace_members WHERE workspace_id = $1", &[workspace_id.into()])?;
         db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
     })

@@ -1,0 +1,51 @@
+//! Products: a module of the resource core. Prices are integers in the
+//! currency's minor unit (cents), never floats.
+
+use mewayz_api::ApiError;
+use mewayz_resources::{Field, Kind, ModuleSpec, spec::{Derived, WriteContext, value}};
+use mewayz_store::Db;
+use serde_json::{Map, Value, json};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+const MAX_PRICE: i64 = 1_000_000_000_000;
+
+static FIELDS: [Field; 9] = [
+    Field::required("name", Kind::Text { max: 200 }),
+    Field::optional("description", Kind::Text { max: 5000 }),
+    Field::required("price", Kind::Int { min: 0, max: MAX_PRICE }),
+    Field::optional("sale_price", Kind::Int { min: 0, max: MAX_PRICE }),
+    Field::required("currency", Kind::Currency),
+    Field::optional("category", Kind::Text { max: 100 }),
+    Field::with_default("stock_quantity", Kind::Int { min: 0, max: 1_000_000_000 }, || json!(0)),
+    Field::with_default("is_digital", Kind::Bool, || json!(false)),
+    Field::with_default("is_active", Kind::Bool, || json!(true)),
+];
+
+/// A sale price above the price is a mistake, not a sale.
+fn check_prices(_db: &Db, write: &WriteContext) -> Result<Derived, ApiError> {
+    if let (Some(sale), Some(price)) = (write.data.get("sale_price").and_then(Value::as_i64), value(write.data, "price").as_i64()) {
+        if sale > price {
+            return Err(ApiError::invalid("sale_price", "must not be above price"));
+        }
+    }
+    Ok(Derived::default())
+}
+
+pub static PRODUCTS: ModuleSpec = ModuleSpec {
+    name: "products",
+    singular: "product",
+    fields: &FIELDS,
+    status_of: |data: &Map<String, Value>| {
+        if value(data, "is_active").as_bool() == Some(false) { "inactive" } else { "active" }.to_string()
+    },
+    search: &["name", "category"],
+    unique: None,
+    on_write: Some(check_prices),
+    present: None,
+};
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &PRODUCTS)
+}

@@ -1,0 +1,89 @@
+//! `GET /p/{slug}`: a published bio site as HTML, counting the visit.
+//! `GET /p/{slug}/l/{link_id}`: counts the click and redirects — only ever to
+//! the URL stored for that link.
+
+use mewayz_resources::store;
+use serde_json::Value;
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+use crate::page;
+
+const MODULE: &str = "bio-sites";
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    if method != "GET" {
+        return html(405, page::not_found()).header("allow", "GET").build();
+    }
+    let segments: Vec<&str> = path.trim_start_matches('/').trim_end_matches('/').split('/').collect();
+    let result = match segments.as_slice() {
+        ["p", slug] => site(slug),
+        ["p", slug, "l", link] => click(slug, link),
+        _ => Ok(None),
+    };
+    match result {
+        Ok(Some(response)) => response,
+        Ok(None) => html(404, page::not_found()).build(),
+        Err(err) => {
+            eprintln!("GET {path} -> {} {}: {}", err.status, err.code, err.detail.as_deref().unwrap_or(&err.message));
+            let status = err.status;
+            let mut builder = html(status, "<!doctype html><title>Unavailable</title><h1>Please try again shortly</h1>\n".into());
+            if status == 503 {
+                builder.header("retry-after", "5");
+            }
+            builder.build()
+        }
+    }
+}
+
+fn html(status: u16, body: String) -> spin_sdk::http::ResponseBuilder {
+    let mut builder = Response::builder();
+    builder
+        .status(status)
+        .header("content-type", "text/html; charset=utf-8")
+        .header("content-security-policy", page::CONTENT_SECURITY_POLICY)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "no-referrer")
+        .header("cache-control", "no-store")
+        .body(body);
+    builder
+}
+
+/// The published site for `slug`, if there is one.
+fn published(db: &mewayz_store::Db, slug: &str) -> Result<Option<store::Record>, mewayz_api::ApiError> {
+    Ok(store::find_public(db, MODULE, slug)?.filter(|site| site.data.get("is_published") == Some(&Value::Bool(true))))
+}
+
+fn site(slug: &str) -> Result<Option<Response>, mewayz_api::ApiError> {
+    let db = mewayz_api::open_db()?;
+    let Some(site) = published(&db, slug)? else { return Ok(None) };
+    store::count_visit(&db, &site.id)?;
+    Ok(Some(html(200, page::render(slug, &site.data)).build()))
+}
+
+fn click(slug: &str, link_id: &str) -> Result<Option<Response>, mewayz_api::ApiError> {
+    let db = mewayz_api::open_db()?;
+    let Some(site) = published(&db, slug)? else { return Ok(None) };
+    let url = site
+        .data
+        .get("links")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|link| link["id"].as_str() == Some(link_id))
+        .and_then(|link| link["url"].as_str())
+        .map(String::from);
+    let Some(url) = url else { return Ok(None) };
+    store::count_click(&db, &site.id, link_id)?;
+    Ok(Some(
+        Response::builder()
+            .status(302)
+            .header("location", url)
+            .header("cache-control", "no-store")
+            .header("referrer-policy", "no-referrer")
+            .build(),
+    ))
+}

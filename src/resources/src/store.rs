@@ -1,0 +1,238 @@
+//! Records of every module in one table (see migration 2). Plain SQL; the
+//! module's own fields are JSON text in `data`.
+
+use mewayz_domain::Page;
+use mewayz_store::{Db, Row, StoreError, Value, new_id, now};
+use serde_json::{Map, Value as Json};
+
+use crate::spec::{Derived, ModuleSpec};
+
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub id: String,
+    pub workspace_id: String,
+    pub status: String,
+    pub data: Map<String, Json>,
+    pub visits: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    /// Clicks per link id, for modules with links (see [`attach_clicks`]).
+    pub clicks: Vec<(String, i64)>,
+}
+
+impl Record {
+    /// The API view: id, workspace, the module's fields, status, timestamps.
+    pub fn to_json(&self, spec: &ModuleSpec) -> Json {
+        let mut out = Map::new();
+        out.insert("id".into(), self.id.clone().into());
+        out.insert("workspace_id".into(), self.workspace_id.clone().into());
+        out.extend(self.data.clone());
+        out.insert("status".into(), self.status.clone().into());
+        out.insert("created_at".into(), self.created_at.into());
+        out.insert("updated_at".into(), self.updated_at.into());
+        if let Some(present) = spec.present {
+            present(self, &mut out);
+        }
+        Json::Object(out)
+    }
+}
+
+const COLUMNS: &str = "id, workspace_id, status, data, visits, created_at, updated_at";
+
+fn record(row: &Row) -> Record {
+    Record {
+        id: row.text(0),
+        workspace_id: row.text(1),
+        status: row.text(2),
+        data: serde_json::from_str(&row.text(3)).unwrap_or_default(),
+        visits: row.int(4),
+        created_at: row.int(5),
+        updated_at: row.int(6),
+        clicks: Vec::new(),
+    }
+}
+
+/// What a list asks for besides the page.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub q: Option<String>,
+    pub status: Option<String>,
+    pub tag: Option<String>,
+}
+
+pub fn insert(db: &Db, spec: &ModuleSpec, workspace_id: &str, data: &Map<String, Json>, derived: &Derived) -> Result<Record, StoreError> {
+    let now = now();
+    let record = Record {
+        id: new_id(),
+        workspace_id: workspace_id.into(),
+        status: (spec.status_of)(data),
+        data: data.clone(),
+        visits: 0,
+        created_at: now,
+        updated_at: now,
+        clicks: Vec::new(),
+    };
+    db.execute(
+        "INSERT INTO records (id, workspace_id, module, status, search_text, unique_key, ref_id, starts_at, ends_at,
+                              data, visits, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11)",
+        &[
+            record.id.clone().into(),
+            workspace_id.into(),
+            spec.name.into(),
+            record.status.clone().into(),
+            spec.search_text(data).into(),
+            spec.unique_key(data).into(),
+            derived.ref_id.clone().into(),
+            derived.starts_at.into(),
+            derived.ends_at.into(),
+            Json::Object(data.clone()).to_string().into(),
+            now.into(),
+        ],
+    )?;
+    set_tags(db, &record.id, data)?;
+    Ok(record)
+}
+
+pub fn update(db: &Db, spec: &ModuleSpec, id: &str, data: &Map<String, Json>, derived: &Derived) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE records SET status = $2, search_text = $3, unique_key = $4, ref_id = $5, starts_at = $6, ends_at = $7,
+                            data = $8, updated_at = $9
+         WHERE id = $1",
+        &[
+            id.into(),
+            (spec.status_of)(data).into(),
+            spec.search_text(data).into(),
+            spec.unique_key(data).into(),
+            derived.ref_id.clone().into(),
+            derived.starts_at.into(),
+            derived.ends_at.into(),
+            Json::Object(data.clone()).to_string().into(),
+            now().into(),
+        ],
+    )?;
+    db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()])?;
+    set_tags(db, id, data)
+}
+
+fn set_tags(db: &Db, id: &str, data: &Map<String, Json>) -> Result<(), StoreError> {
+    for tag in data.get("tags").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str) {
+        db.execute("INSERT INTO record_tags (record_id, tag) VALUES ($1, $2)", &[id.into(), tag.into()])?;
+    }
+    Ok(())
+}
+
+/// A record of `module` in `workspace_id`, or `None`.
+pub fn get(db: &Db, spec: &ModuleSpec, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3"),
+        &[id.into(), workspace_id.into(), spec.name.into()],
+    )?;
+    Ok(rows.first().map(record))
+}
+
+pub fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
+    db.execute("DELETE FROM link_clicks WHERE record_id = $1", &[id.into()])?;
+    db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()])?;
+    db.execute("DELETE FROM records WHERE id = $1", &[id.into()])
+}
+
+/// A page of records, newest first, and how many match in all.
+pub fn list(db: &Db, spec: &ModuleSpec, workspace_id: &str, filter: &Filter, page: Page) -> Result<(Vec<Record>, i64), StoreError> {
+    let mut conditions = String::from("workspace_id = $1 AND module = $2");
+    let mut params: Vec<Value> = vec![workspace_id.into(), spec.name.into()];
+    if let Some(status) = &filter.status {
+        params.push(status.clone().into());
+        conditions.push_str(&format!(" AND status = ${}", params.len()));
+    }
+    if let Some(q) = &filter.q {
+        // LIKE wildcards in the query are matched literally.
+        let escaped = q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        params.push(format!("%{escaped}%").into());
+        conditions.push_str(&format!(" AND search_text LIKE ${} ESCAPE '\\'", params.len()));
+    }
+    if let Some(tag) = &filter.tag {
+        params.push(tag.to_lowercase().into());
+        conditions.push_str(&format!(" AND id IN (SELECT record_id FROM record_tags WHERE tag = ${})", params.len()));
+    }
+    let total = db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?[0].int(0);
+    let n = params.len();
+    params.push(i64::from(page.limit).into());
+    params.push((page.offset as i64).into());
+    let rows = db.query(
+        &format!(
+            "SELECT {COLUMNS} FROM records WHERE {conditions}
+             ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        ),
+        &params,
+    )?;
+    Ok((rows.iter().map(record).collect(), total))
+}
+
+/// `(status, count)` for every status present.
+pub fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = db.query(
+        "SELECT status, COUNT(*) FROM records WHERE workspace_id = $1 AND module = $2 GROUP BY status ORDER BY status",
+        &[workspace_id.into(), spec.name.into()],
+    )?;
+    Ok(rows.iter().map(|row| (row.text(0), row.int(1))).collect())
+}
+
+/// How many records of `module` referencing `ref_id` overlap `[starts_at, ends_at)`
+/// and are not in one of `inactive` statuses.
+pub fn count_overlapping(db: &Db, module: &str, ref_id: &str, starts_at: i64, ends_at: i64, except_id: Option<&str>, inactive: &str) -> Result<i64, StoreError> {
+    let rows = db.query(
+        "SELECT COUNT(*) FROM records
+         WHERE module = $1 AND ref_id = $2 AND starts_at < $4 AND ends_at > $3 AND status <> $5 AND id <> $6",
+        &[module.into(), ref_id.into(), starts_at.into(), ends_at.into(), inactive.into(), except_id.unwrap_or("").into()],
+    )?;
+    Ok(rows[0].int(0))
+}
+
+/// A record of any module by id within a workspace, locked for the rest of
+/// the transaction on PostgreSQL (writers that depend on it queue).
+pub fn get_for_update(db: &Db, module: &str, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
+    let lock = if db.backend() == mewayz_store::Backend::Postgres { " FOR UPDATE" } else { "" };
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3{lock}"),
+        &[id.into(), workspace_id.into(), module.into()],
+    )?;
+    Ok(rows.first().map(record))
+}
+
+/// A published record by its public unique key (a bio site's slug).
+pub fn find_public(db: &Db, module: &str, key: &str) -> Result<Option<Record>, StoreError> {
+    let rows = db.query(
+        &format!("SELECT {COLUMNS} FROM records WHERE module = $1 AND unique_key = $2"),
+        &[module.into(), key.into()],
+    )?;
+    Ok(rows.first().map(record))
+}
+
+pub fn count_visit(db: &Db, id: &str) -> Result<(), StoreError> {
+    db.execute("UPDATE records SET visits = visits + 1 WHERE id = $1", &[id.into()])
+}
+
+pub fn count_click(db: &Db, id: &str, link_id: &str) -> Result<(), StoreError> {
+    db.execute(
+        "INSERT INTO link_clicks (record_id, link_id, clicks) VALUES ($1, $2, 1)
+         ON CONFLICT (record_id, link_id) DO UPDATE SET clicks = link_clicks.clicks + 1",
+        &[id.into(), link_id.into()],
+    )
+}
+
+/// Fills in each record's link clicks, in one query.
+pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> {
+    let Some(first) = records.first() else { return Ok(()) };
+    let rows = db.query(
+        "SELECT c.record_id, c.link_id, c.clicks FROM link_clicks c JOIN records r ON r.id = c.record_id
+         WHERE r.workspace_id = $1",
+        &[first.workspace_id.clone().into()],
+    )?;
+    for record in records.iter_mut() {
+        record.clicks = rows.iter().filter(|row| row.text(0) == record.id).map(|row| (row.text(1), row.int(2))).collect();
+    }
+    Ok(())
+}

@@ -1,0 +1,34 @@
+//! Bookable services: a module of the resource core. Bookings refer to them.
+
+use mewayz_resources::{Field, Kind, ModuleSpec, spec::value};
+use serde_json::{Map, Value, json};
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+static FIELDS: [Field; 7] = [
+    Field::required("name", Kind::Text { max: 200 }),
+    Field::optional("description", Kind::Text { max: 2000 }),
+    Field::required("duration_minutes", Kind::Int { min: 5, max: 24 * 60 }),
+    Field::required("price", Kind::Int { min: 0, max: 1_000_000_000_000 }),
+    Field::with_default("currency", Kind::Currency, || json!("USD")),
+    Field::with_default("max_attendees", Kind::Int { min: 1, max: 10_000 }, || json!(1)),
+    Field::with_default("is_active", Kind::Bool, || json!(true)),
+];
+
+pub static SERVICES: ModuleSpec = ModuleSpec {
+    name: "services",
+    singular: "service",
+    fields: &FIELDS,
+    status_of: |data: &Map<String, Value>| {
+        if value(data, "is_active").as_bool() == Some(false) { "inactive" } else { "active" }.to_string()
+    },
+    search: &["name", "description"],
+    unique: None,
+    on_write: None,
+    present: None,
+};
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &SERVICES)
+}
