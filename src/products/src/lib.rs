@@ -2,9 +2,9 @@
 //! currency's minor unit (cents), never floats.
 
 use mewayz_api::ApiError;
-use mewayz_resources::{Field, Kind, ModuleSpec, spec::{Derived, WriteContext, value}};
+use mewayz_resources::{Field, Kind, ModuleSpec, spec::{Derived, WriteContext, active_or_inactive, value}};
 use mewayz_store::Db;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
@@ -36,9 +36,7 @@ pub static PRODUCTS: ModuleSpec = ModuleSpec {
     name: "products",
     singular: "product",
     fields: &FIELDS,
-    status_of: |data: &Map<String, Value>| {
-        if value(data, "is_active").as_bool() == Some(false) { "inactive" } else { "active" }.to_string()
-    },
+    status_of: active_or_inactive,
     search: &["name", "category"],
     unique: None,
     on_write: Some(check_prices),

@@ -181,6 +181,11 @@ impl ModuleSpec {
     }
 }
 
+/// `status_of` for modules with an `is_active` flag.
+pub fn active_or_inactive(data: &Map<String, Value>) -> String {
+    if value(data, "is_active").as_bool() == Some(false) { "inactive" } else { "active" }.to_string()
+}
+
 /// A field of validated data, `null` when absent. (Indexing a `Map` with a
 /// missing key panics.)
 pub fn value<'a>(data: &'a Map<String, Value>, name: &str) -> &'a Value {

@@ -73,22 +73,14 @@ pub fn insert(db: &Db, spec: &ModuleSpec, workspace_id: &str, data: &Map<String,
         clicks: Vec::new(),
     };
     db.execute(
-        "INSERT INTO records (id, workspace_id, module, status, search_text, unique_key, ref_id, starts_at, ends_at,
-                              data, visits, created_at, updated_at)
+        "INSERT INTO records (status, search_text, unique_key, ref_id, starts_at, ends_at, data,
+                              id, workspace_id, module, visits, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $11)",
         &[
-            record.id.clone().into(),
-            workspace_id.into(),
-            spec.name.into(),
-            record.status.clone().into(),
-            spec.search_text(data).into(),
-            spec.unique_key(data).into(),
-            derived.ref_id.clone().into(),
-            derived.starts_at.into(),
-            derived.ends_at.into(),
-            Json::Object(data.clone()).to_string().into(),
-            now.into(),
-        ],
+            &derived_columns(spec, data, derived)[..],
+            &[record.id.clone().into(), workspace_id.into(), spec.name.into(), now.into()],
+        ]
+        .concat(),
     )?;
     set_tags(db, &record.id, data)?;
     Ok(record)
@@ -96,23 +88,27 @@ pub fn insert(db: &Db, spec: &ModuleSpec, workspace_id: &str, data: &Map<String,
 
 pub fn update(db: &Db, spec: &ModuleSpec, id: &str, data: &Map<String, Json>, derived: &Derived) -> Result<(), StoreError> {
     db.execute(
-        "UPDATE records SET status = $2, search_text = $3, unique_key = $4, ref_id = $5, starts_at = $6, ends_at = $7,
-                            data = $8, updated_at = $9
-         WHERE id = $1",
-        &[
-            id.into(),
-            (spec.status_of)(data).into(),
-            spec.search_text(data).into(),
-            spec.unique_key(data).into(),
-            derived.ref_id.clone().into(),
-            derived.starts_at.into(),
-            derived.ends_at.into(),
-            Json::Object(data.clone()).to_string().into(),
-            now().into(),
-        ],
+        "UPDATE records SET status = $1, search_text = $2, unique_key = $3, ref_id = $4, starts_at = $5, ends_at = $6,
+                            data = $7, updated_at = $9
+         WHERE id = $8",
+        &[&derived_columns(spec, data, derived)[..], &[id.into(), now().into()]].concat(),
     )?;
     db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()])?;
     set_tags(db, id, data)
+}
+
+/// `status, search_text, unique_key, ref_id, starts_at, ends_at, data`: the
+/// columns a write derives from a record's data, in that order ($1–$7).
+fn derived_columns(spec: &ModuleSpec, data: &Map<String, Json>, derived: &Derived) -> [Value; 7] {
+    [
+        (spec.status_of)(data).into(),
+        spec.search_text(data).into(),
+        spec.unique_key(data).into(),
+        derived.ref_id.clone().into(),
+        derived.starts_at.into(),
+        derived.ends_at.into(),
+        Json::Object(data.clone()).to_string().into(),
+    ]
 }
 
 fn set_tags(db: &Db, id: &str, data: &Map<String, Json>) -> Result<(), StoreError> {

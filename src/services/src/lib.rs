@@ -1,7 +1,7 @@
 //! Bookable services: a module of the resource core. Bookings refer to them.
 
-use mewayz_resources::{Field, Kind, ModuleSpec, spec::value};
-use serde_json::{Map, Value, json};
+use mewayz_resources::{Field, Kind, ModuleSpec, spec::active_or_inactive};
+use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
@@ -19,9 +19,7 @@ pub static SERVICES: ModuleSpec = ModuleSpec {
     name: "services",
     singular: "service",
     fields: &FIELDS,
-    status_of: |data: &Map<String, Value>| {
-        if value(data, "is_active").as_bool() == Some(false) { "inactive" } else { "active" }.to_string()
-    },
+    status_of: active_or_inactive,
     search: &["name", "description"],
     unique: None,
     on_write: None,
