@@ -37,6 +37,15 @@ fn on_spin_postgres_outage_gives_503_then_recovers_without_restart() {
     let token = first.json()["access_token"].as_str().unwrap().to_string();
     let auth = format!("Bearer {token}");
     let me = || http::send("GET", &app.url("/api/auth/me"), &[("authorization", &auth)], vec![]).unwrap();
+    let workspace = http::send(
+        "POST",
+        &app.url("/api/workspaces"),
+        &[("authorization", &auth), ("content-type", "application/json")],
+        json!({"name": "Outage Test"}).to_string().into_bytes(),
+    )
+    .unwrap();
+    assert_eq!(workspace.status, 201, "{}", workspace.text());
+    let contacts = format!("/api/workspaces/{}/contacts", workspace.json()["id"].as_str().unwrap());
 
     pg.stop();
     for probe in ["/", "/health", "/api/health", "/readiness", "/liveness"] {
@@ -53,14 +62,20 @@ fn on_spin_postgres_outage_gives_503_then_recovers_without_restart() {
         assert!(took < Duration::from_secs(2), "503 took {took:?}");
     }
     // A valid token is no way around a missing database: never a 200.
-    let workspaces = http::send("GET", &app.url("/api/workspaces"), &[("authorization", &auth)], vec![]).unwrap();
-    assert_error(&workspaces, 503, "database_unavailable");
+    for path in ["/api/workspaces", contacts.as_str()] {
+        let reply = http::send("GET", &app.url(path), &[("authorization", &auth)], vec![]).unwrap();
+        assert_error(&reply, 503, "database_unavailable");
+    }
+    let public = http::get(&app.url("/p/some-page")).unwrap();
+    assert_eq!((public.status, public.header("retry-after")), (503, Some("5")), "public pages too");
     assert!(app.logs().contains("database_unavailable"), "outages are logged:\n{}", app.logs());
 
     pg.start_again();
     let after = me();
     assert_eq!(after.status, 200, "{}\n{}", after.text(), app.logs());
     assert_eq!(register("after@example.com").status, 201);
+    let reply = http::send("GET", &app.url(&contacts), &[("authorization", &auth)], vec![]).unwrap();
+    assert_eq!(reply.status, 200, "{}", reply.text());
 }
 
 mod on_spin {
