@@ -29,6 +29,7 @@ fn handle(req: Request) -> Response {
             .status(405)
             .header("allow", "GET, HEAD")
             .header("content-type", "application/json")
+            .header("cache-control", "no-store")
             .body(r#"{"error":{"code":"method_not_allowed","message":"this route accepts GET, HEAD"}}"#)
             .build();
     }
