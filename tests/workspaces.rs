@@ -146,6 +146,33 @@ on_both_backends! {
         assert_error(&app.get(&ws, &t.viewer.token), 404, "not_found");
     }
 
+    fn two_owners_demoting_each_other_at_once_leave_one_owner(app) {
+        let t = team(app);
+        let ws = format!("/api/workspaces/{}", t.workspace);
+        let admin_path = format!("{ws}/members/{}", t.admin.id);
+        assert_eq!(app.call("PATCH", &admin_path, Some(&t.owner.token), Some(json!({"role": "owner"}))).status, 200);
+        let owner_path = format!("{ws}/members/{}", t.owner.id);
+        for _ in 0..5 {
+            // Each owner demotes the other, concurrently: one must be refused.
+            let statuses: Vec<u16> = std::thread::scope(|scope| {
+                let a = scope.spawn(|| app.call("PATCH", &owner_path, Some(&t.admin.token), Some(json!({"role": "admin"}))).status);
+                let b = scope.spawn(|| app.call("PATCH", &admin_path, Some(&t.owner.token), Some(json!({"role": "admin"}))).status);
+                vec![a.join().unwrap(), b.join().unwrap()]
+            });
+            let members = app.get(&format!("{ws}/members"), &t.owner.token).json();
+            let owners = members["data"].as_array().unwrap().iter().filter(|m| m["role"] == "owner").count();
+            assert_eq!(owners, 1, "statuses {statuses:?}: {members}");
+            assert!(statuses.contains(&200), "{statuses:?}");
+            // Make both owners again for the next round.
+            let (owner, demoted) = if members["data"].as_array().unwrap().iter().any(|m| m["role"] == "owner" && m["user_id"] == t.owner.id.as_str()) {
+                (&t.owner, &admin_path)
+            } else {
+                (&t.admin, &owner_path)
+            };
+            assert_eq!(app.call("PATCH", demoted, Some(&owner.token), Some(json!({"role": "owner"}))).status, 200);
+        }
+    }
+
     fn outsiders_get_404_on_every_workspace_route(app) {
         let t = team(app);
         let outsider = app.register("outsider@example.com");
