@@ -26,6 +26,7 @@ fn sample_paths(route: &str) -> Vec<String> {
 
 /// The component Spin routes `path` to (exact beats wildcard, longest wins).
 fn component_serving(path: &str) -> Option<String> {
+    let parameter = Regex::new(":[a-z_]+").unwrap();
     let mut best: Option<(usize, bool, String)> = None;
     for trigger in &manifest().trigger.http {
         let Some(route) = trigger.public_route() else { continue };
@@ -35,7 +36,7 @@ fn component_serving(path: &str) -> Option<String> {
         };
         let pattern = format!(
             "^{}{}$",
-            Regex::new(":[a-z_]+").unwrap().replace_all(&regex::escape(prefix), "[^/]+"),
+            parameter.replace_all(&regex::escape(prefix), "[^/]+"),
             if wildcard { "(/.*)?" } else { "" }
         );
         if Regex::new(&pattern).unwrap().is_match(path) {

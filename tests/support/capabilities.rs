@@ -42,7 +42,9 @@ pub fn needed_by(import: &str) -> Option<Capability> {
 /// The capabilities a spin.toml component entry grants.
 pub fn granted_by(entry: &toml::Table) -> BTreeSet<Capability> {
     let mut granted = BTreeSet::new();
-    let non_empty = |key: &str| entry.get(key).is_some_and(|v| v.as_array().map_or(true, |a| !a.is_empty()) && v.as_table().map_or(true, |t| !t.is_empty()));
+    let non_empty = |key: &str| {
+        entry.get(key).is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()) && v.as_table().is_none_or(|t| !t.is_empty()))
+    };
     if non_empty("sqlite_databases") {
         granted.insert(Capability::Sqlite);
     }
@@ -79,10 +81,8 @@ pub fn mismatches(imports: &[String], entry: &toml::Table) -> Vec<String> {
     let needed: BTreeSet<Capability> = imports.iter().filter_map(|i| needed_by(i)).collect();
     let mut problems = Vec::new();
     for import in imports {
-        if let Some(cap) = needed_by(import) {
-            if !granted.contains(&cap) {
-                problems.push(format!("imports {import} without a {cap:?} grant"));
-            }
+        if let Some(cap) = needed_by(import).filter(|cap| !granted.contains(cap)) {
+            problems.push(format!("imports {import} without a {cap:?} grant"));
         }
     }
     for cap in granted.difference(&needed) {

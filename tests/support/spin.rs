@@ -101,10 +101,8 @@ impl SpinApp {
             if let Some(status) = self.child.try_wait().expect("polling spin") {
                 panic!("spin exited before it answered ({status}):\n{}", self.logs());
             }
-            if let Ok(reply) = http::get(&self.url("/.well-known/spin/health")) {
-                if reply.status == 200 {
-                    return;
-                }
+            if http::get(&self.url("/.well-known/spin/health")).is_ok_and(|reply| reply.status == 200) {
+                return;
             }
             if started.elapsed() > START_DEADLINE {
                 panic!("spin did not answer within {START_DEADLINE:?}:\n{}", self.logs());

@@ -24,10 +24,12 @@ static FIELDS: [Field; 9] = [
 
 /// A sale price above the price is a mistake, not a sale.
 fn check_prices(_db: &Db, write: &WriteContext) -> Result<Derived, ApiError> {
-    if let (Some(sale), Some(price)) = (write.data.get("sale_price").and_then(Value::as_i64), value(write.data, "price").as_i64()) {
-        if sale > price {
-            return Err(ApiError::invalid("sale_price", "must not be above price"));
-        }
+    let sale = write.data.get("sale_price").and_then(Value::as_i64);
+    let price = value(write.data, "price").as_i64();
+    if let (Some(sale), Some(price)) = (sale, price)
+        && sale > price
+    {
+        return Err(ApiError::invalid("sale_price", "must not be above price"));
     }
     Ok(Derived::default())
 }

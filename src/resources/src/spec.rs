@@ -73,6 +73,9 @@ impl FieldError {
 /// slot has room). Run inside the write's transaction.
 pub type WriteHook = fn(&mewayz_store::Db, &WriteContext) -> Result<Derived, mewayz_api::ApiError>;
 
+/// Adds module-specific fields (counters and the like) to a record's API view.
+pub type Presenter = fn(&Record, &mut Map<String, Value>);
+
 /// What a write hook sees.
 pub struct WriteContext<'a> {
     pub workspace_id: &'a str,
@@ -104,7 +107,7 @@ pub struct ModuleSpec {
     pub unique: Option<&'static str>,
     pub on_write: Option<WriteHook>,
     /// Extra fields for the API view of a record (counters and the like).
-    pub present: Option<fn(&Record, &mut Map<String, Value>)>,
+    pub present: Option<Presenter>,
 }
 
 impl ModuleSpec {

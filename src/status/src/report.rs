@@ -137,7 +137,7 @@ mod tests {
             name,
             component_type: "datastore",
             component_id: Some("sqlite".into()),
-            observed: Some((3.14159, "ms")),
+            observed: Some((2.84, "ms")),
             status,
             reason: reason.map(String::from),
             time: "2026-11-29T12:00:00.000Z".into(),
@@ -168,7 +168,7 @@ mod tests {
         assert_eq!(anonymous["status"], "fail");
         let db = &anonymous["checks"]["database:responseTime"][0];
         assert_eq!(db["componentType"], "datastore");
-        assert_eq!(db["observedValue"], 3.1);
+        assert_eq!(db["observedValue"], 2.8);
         assert_eq!(db["observedUnit"], "ms");
         assert_eq!(db["output"], "reason withheld");
         let operator = health_json(&checks, "0.1.0", "0.1.0", true);
