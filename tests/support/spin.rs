@@ -36,7 +36,10 @@ pub struct SpinOptions {
 
 /// A running `spin up`, stopped (and its state deleted) when dropped — also
 /// when the test panics, and, through the parent-death signal, when the test
-/// process itself dies.
+/// process itself dies. `spin up` runs the app in a child process
+/// (`spin trigger http`), so both live in their own process group and are
+/// stopped together: SIGTERM first (spin up then stops its trigger), SIGKILL
+/// for whatever is left.
 pub struct SpinApp {
     child: Child,
     base_url: String,
@@ -79,11 +82,13 @@ impl SpinApp {
         for component in &options.components {
             command.arg("--component-id").arg(component);
         }
-        // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill
-        // Spin if the thread that started it goes away without dropping us.
+        command.process_group(0);
+        // SAFETY: prctl is async-signal-safe; it only asks the kernel to
+        // signal Spin if the thread that started it goes away without dropping
+        // us. SIGTERM, not SIGKILL: `spin up` then stops its trigger process.
         unsafe {
             command.pre_exec(|| {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
                 Ok(())
             });
         }
@@ -126,7 +131,15 @@ impl SpinApp {
 
 impl Drop for SpinApp {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = -(self.child.id() as i32);
+        // SAFETY: signalling our own child's process group.
+        unsafe { libc::kill(group, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.child.try_wait().ok().flatten().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // SAFETY: as above; the group may already be empty.
+        unsafe { libc::kill(group, libc::SIGKILL) };
         let _ = self.child.wait();
     }
 }
