@@ -4,15 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mewayz_tests::{
-    deploy::{Doc, documents, executor_spec, spinapp_spec, violations},
+    deploy::{Doc, documents, executor_spec, spinapp_spec, spinapps, violations},
     manifest::manifest,
 };
 use regex::Regex;
 use serde_yaml_ng::Value;
-
-fn spinapps(dir: &str) -> Vec<Doc> {
-    documents(dir).into_iter().filter(|d| d.kind() == "SpinApp").collect()
-}
 
 /// Example request paths a spin.toml route serves (one level below a
 /// wildcard: deeper paths are 404 in the components either way).

@@ -2,12 +2,9 @@
 //! committed lock, and reproducible builds — changing one feature crate
 //! changes that component's digest and no other.
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
+use std::process::{Command, Output};
 
-use mewayz_tests::{manifest::build_components, repo_root};
+use mewayz_tests::{checkout::modified_copy, manifest::build_components, repo_root};
 
 /// Runs `update-plan` (built from this workspace) with `args`.
 fn update_plan(args: &[&str]) -> Output {
@@ -54,38 +51,7 @@ fn the_committed_lock_matches_what_this_source_builds() {
 
 #[test]
 fn changing_one_feature_crate_changes_only_its_digest() {
-    build_components();
-    // A copy of the checkout in another directory, seeded with this build's
-    // wasm-side cache so that only our own crates recompile.
-    let copy = tempfile::tempdir().unwrap();
-    let files = Command::new("git")
-        .args(["ls-files", "-co", "--exclude-standard", "-z"])
-        .current_dir(repo_root())
-        .output()
-        .unwrap();
-    assert!(files.status.success());
-    for file in files.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
-        let file = Path::new(std::str::from_utf8(file).unwrap());
-        if !repo_root().join(file).is_file() {
-            continue;
-        }
-        let to = copy.path().join(file);
-        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(repo_root().join(file), to).unwrap();
-    }
-    std::fs::create_dir_all(copy.path().join("target")).unwrap();
-    for dir in ["wasm32-wasip2", "wasm32-unknown-unknown", "release", "wasm"] {
-        let from = repo_root().join("target").join(dir);
-        if from.is_dir() {
-            let status = Command::new("cp").arg("-r").arg(&from).arg(copy.path().join("target")).status().unwrap();
-            assert!(status.success());
-        }
-    }
-
-    let members = copy.path().join("src/members/src/lib.rs");
-    let source = std::fs::read_to_string(&members).unwrap();
-    assert!(source.contains("\"no such member\""));
-    std::fs::write(&members, source.replace("\"no such member\"", "\"no member by that id\"")).unwrap();
+    let copy = modified_copy("src/members/src/lib.rs", "\"no such member\"", "\"no member by that id\"");
 
     let output = update_plan(&["--root", copy.path().to_str().unwrap()]);
     let report = text(&output);

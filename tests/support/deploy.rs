@@ -30,6 +30,58 @@ impl Doc {
             .as_sequence()
             .map(|list| list.iter().filter_map(|c| c.as_str().map(String::from)).collect())
     }
+
+    /// The container environment spin-operator gives a SpinApp's pods:
+    /// `SPIN_VARIABLE_<NAME>` for each of `spec.variables` (a literal `value`,
+    /// or for `valueFrom` what `secret(name)` holds: the test's stand-in for
+    /// the Secret; `None` leaves the variable unset), and
+    /// `SPIN_COMPONENTS_TO_RETAIN` from `spec.components`.
+    pub fn container_env(&self, secret: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        for variable in self.value["spec"]["variables"].as_sequence().into_iter().flatten() {
+            let name = variable["name"].as_str().expect("a variable has a name");
+            let value = match variable["value"].as_str() {
+                Some(literal) => Some(literal.to_string()),
+                None => secret(name),
+            };
+            if let Some(value) = value {
+                env.push((format!("SPIN_VARIABLE_{}", name.to_uppercase()), value));
+            }
+        }
+        if let Some(components) = self.components() {
+            env.push(("SPIN_COMPONENTS_TO_RETAIN".into(), components.join(",")));
+        }
+        env
+    }
+
+    /// The runtime config spin-operator renders from `spec.runtimeConfig`
+    /// (literal option values only), or `None` when the SpinApp has none:
+    /// `[sqlite_database.<name>]` with `type` and each option as a key.
+    pub fn runtime_config(&self) -> Option<String> {
+        let databases = self.value["spec"]["runtimeConfig"]["sqliteDatabases"].as_sequence()?;
+        let mut toml = String::from("[[config_provider]]\ntype = \"env\"\nprefix = \"SPIN_VARIABLE_\"\n");
+        for database in databases {
+            let name = database["name"].as_str().expect("a database has a name");
+            let kind = database["type"].as_str().expect("a database has a type");
+            toml.push_str(&format!("\n[sqlite_database.{name}]\ntype = {kind:?}\n"));
+            for option in database["options"].as_sequence().into_iter().flatten() {
+                let key = option["name"].as_str().expect("an option has a name");
+                let value = option["value"].as_str().expect("literal option values only");
+                toml.push_str(&format!("{key} = {value:?}\n"));
+            }
+        }
+        Some(toml)
+    }
+
+    /// `(volume name, mountPath)` of each of `spec.volumeMounts`.
+    pub fn volume_mounts(&self) -> Vec<(String, String)> {
+        self.value["spec"]["volumeMounts"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|m| (m["name"].as_str().unwrap().to_string(), m["mountPath"].as_str().unwrap().to_string()))
+            .collect()
+    }
 }
 
 /// Every document of every `.yaml` file under `deploy/<dir>` (recursively).
@@ -49,6 +101,11 @@ pub fn documents(dir: &str) -> Vec<Doc> {
         }
     }
     docs
+}
+
+/// The SpinApps of `deploy/<dir>` (recursively).
+pub fn spinapps(dir: &str) -> Vec<Doc> {
+    documents(dir).into_iter().filter(|d| d.kind() == "SpinApp").collect()
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -3,10 +3,12 @@
 
 pub mod app;
 pub mod capabilities;
+pub mod checkout;
 pub mod deploy;
 pub mod embedded;
 pub mod http;
 pub mod manifest;
+pub mod node;
 pub mod postgres;
 pub mod spin;
 pub mod wasm;
