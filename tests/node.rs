@@ -134,6 +134,7 @@ mod on_shim {
         let options = RunOptions {
             env: app.container_env(|name| secret_value(name, None)),
             mounts: vec![(runtime_config, "/runtime-config.toml".into()), (volume.clone(), mount_path)],
+            memory_limit: app.memory_limit(),
         };
 
         let task = node.run(&image, options.clone());
@@ -299,6 +300,42 @@ impl Sampler {
     fn finish(self) -> (usize, Vec<String>) {
         self.stop.store(true, Ordering::Relaxed);
         self.thread.join().unwrap()
+    }
+}
+
+mod on_shim_limits {
+    use super::*;
+
+    /// The accounts pod under its own memory limit from deploy/split/ takes
+    /// a burst of 40 concurrent logins (each an Argon2 run of 19 MiB)
+    /// without being OOM-killed.
+    #[test]
+    fn the_accounts_pod_takes_40_concurrent_logins_within_its_memory_limit() {
+        let node = Node::start();
+        let image = node.reference("mewayz-api", "v1");
+        node.push(repo_root(), &image);
+        node.pull(&image);
+        let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").unwrap();
+        let limit = app.memory_limit().expect("a memory limit");
+        let env = app.container_env(|name| secret_value(name, None));
+        let task = node.run(&image, RunOptions { env, memory_limit: Some(limit), ..Default::default() });
+        let credentials = json!({"email": "burst@example.com", "password": "a long password"});
+        assert_eq!(call(&task, "POST", "/api/auth/register", None, Some(credentials.clone())).status, 201);
+
+        let clients: Vec<_> = (0..40)
+            .map(|_| {
+                let (url, body) = (task.url("/api/auth/login"), credentials.clone());
+                std::thread::spawn(move || {
+                    (0..3).map(|_| call_json(&url, "POST", None, Some(body.clone())).map(|r| r.status)).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
+        let failed: Vec<_> = outcomes.iter().filter(|o| !matches!(o, Ok(200))).collect();
+        assert!(task.is_running(), "the task was killed ({} of 120 logins failed)", failed.len());
+        assert!(failed.is_empty(), "{} of 120 logins failed: {failed:?}", failed.len());
+        let (_, peak) = task.memory();
+        eprintln!("figures: 120 logins from 40 clients, peak {} MiB of a {} MiB limit", peak >> 20, limit >> 20);
     }
 }
 

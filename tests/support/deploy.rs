@@ -73,6 +73,12 @@ impl Doc {
         Some(toml)
     }
 
+    /// `spec.resources.limits.memory` in bytes.
+    pub fn memory_limit(&self) -> Option<u64> {
+        let quantity = &self.value["spec"]["resources"]["limits"]["memory"];
+        quantity.as_u64().or_else(|| quantity.as_str().map(bytes_of_quantity))
+    }
+
     /// `(volume name, mountPath)` of each of `spec.volumeMounts`.
     pub fn volume_mounts(&self) -> Vec<(String, String)> {
         self.value["spec"]["volumeMounts"]
@@ -101,6 +107,16 @@ pub fn documents(dir: &str) -> Vec<Doc> {
         }
     }
     docs
+}
+
+/// A Kubernetes memory quantity in bytes: `384Mi`, `1Gi`, `500M`, `1000`.
+pub fn bytes_of_quantity(quantity: &str) -> u64 {
+    let units = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("k", 1_000), ("M", 1_000_000), ("G", 1_000_000_000)];
+    let (number, factor) = units
+        .iter()
+        .find_map(|(suffix, factor)| quantity.strip_suffix(suffix).map(|n| (n, *factor)))
+        .unwrap_or((quantity, 1));
+    number.parse::<u64>().unwrap_or_else(|_| panic!("not a memory quantity: {quantity}")) * factor
 }
 
 /// The SpinApps of `deploy/<dir>` (recursively).

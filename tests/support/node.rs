@@ -276,6 +276,9 @@ impl Node {
         for (host, container) in &options.mounts {
             args.extend(["--mount".into(), format!("type=bind,src={},dst={container},options=rbind:rw", host.display())]);
         }
+        if let Some(bytes) = options.memory_limit {
+            args.extend(["--memory-limit".into(), bytes.to_string()]);
+        }
         // ctr wants a command; the shim ignores it (the app is the image).
         args.extend([reference.to_string(), id.clone(), "/".into()]);
         let started = Instant::now();
@@ -319,6 +322,8 @@ pub struct RunOptions {
     pub env: Vec<(String, String)>,
     /// Host directory → path in the container (a Kubernetes volume).
     pub mounts: Vec<(PathBuf, String)>,
+    /// The container's memory limit in bytes (a pod's `limits.memory`).
+    pub memory_limit: Option<u64>,
 }
 
 /// A running task; killed and deleted when dropped.
@@ -376,6 +381,26 @@ impl Task<'_> {
             .and_then(|l| l.split_whitespace().nth(1))
             .and_then(|pid| pid.parse().ok())
             .unwrap_or_else(|| panic!("task {} is not listed:\n{listing}", self.id))
+    }
+
+    /// The task's container memory cgroup as `(now, peak)` in bytes: what a
+    /// pod's memory limit is held against. The shim process that starts the
+    /// task (and precompiles its components) lives outside it.
+    pub fn memory(&self) -> (u64, u64) {
+        let cgroups = read(Path::new(&format!("/proc/{}/cgroup", self.pid())));
+        let number = |path: String| -> u64 {
+            read(Path::new(&path)).trim().parse().unwrap_or_else(|_| panic!("reading {path}"))
+        };
+        match cgroups.lines().find_map(|l| l.split_once(":memory:").map(|(_, p)| p.to_string())) {
+            Some(v1) => (
+                number(format!("/sys/fs/cgroup/memory{v1}/memory.usage_in_bytes")),
+                number(format!("/sys/fs/cgroup/memory{v1}/memory.max_usage_in_bytes")),
+            ),
+            None => {
+                let v2 = cgroups.lines().find_map(|l| l.strip_prefix("0::")).expect("a cgroup");
+                (number(format!("/sys/fs/cgroup{v2}/memory.current")), number(format!("/sys/fs/cgroup{v2}/memory.peak")))
+            }
+        }
     }
 
     /// Sends a signal, as the kubelet does on pod deletion (`SIGTERM`).

@@ -121,6 +121,28 @@ impl SpinApp {
         format!("{}{path}", self.base_url)
     }
 
+    /// Resident memory of `spin up` and its trigger process together, in bytes.
+    pub fn resident_memory(&self) -> u64 {
+        let group = self.child.id().to_string();
+        let mut total = 0;
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // pid (comm) state ppid pgrp …: the fields after the command name.
+            let fields: Vec<&str> = stat.rsplit_once(')').map_or(vec![], |(_, rest)| rest.split_whitespace().collect());
+            if fields.get(2) != Some(&group.as_str()) {
+                continue;
+            }
+            let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+            let kib: u64 = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or(0);
+            total += kib * 1024;
+        }
+        total
+    }
+
     /// What Spin printed so far (stdout, then stderr).
     pub fn logs(&self) -> String {
         let out = std::fs::read_to_string(&self.log).unwrap_or_default();
