@@ -149,6 +149,42 @@ fn the_single_spinapp_runs_everything_with_two_replicas_and_probes() {
 }
 
 #[test]
+fn the_sqlite_spinapp_keeps_its_database_on_a_claimed_volume_with_one_replica() {
+    let docs = documents("sqlite");
+    let app = docs.iter().find(|d| d.kind() == "SpinApp").expect("a SpinApp in deploy/sqlite");
+    assert_eq!(app.value["spec"]["replicas"], 1, "SQLite is one file: one replica");
+    assert!(app.components().is_none(), "it runs every component");
+    let databases = app.value["spec"]["runtimeConfig"]["sqliteDatabases"].as_sequence().expect("sqliteDatabases");
+    let [database] = databases.as_slice() else { panic!("one database: {databases:?}") };
+    assert_eq!(database["name"], "default", "the database the components open");
+    assert_eq!(database["type"], "spin");
+    let path = database["options"][0]["value"].as_str().expect("a path option");
+    assert_eq!(database["options"][0]["name"], "path");
+    let config = app.runtime_config().unwrap();
+    assert!(config.contains(&format!("path = {path:?}")), "{config}");
+    // The file lives on a volume that outlives the pod: a PersistentVolumeClaim.
+    let (volume, mount) = app
+        .volume_mounts()
+        .into_iter()
+        .find(|(_, mount)| path.starts_with(&format!("{mount}/")))
+        .unwrap_or_else(|| panic!("{path} is on no volume mount"));
+    let claim = app.value["spec"]["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"].as_str() == Some(volume.as_str()))
+        .and_then(|v| v["persistentVolumeClaim"]["claimName"].as_str())
+        .unwrap_or_else(|| panic!("volume {volume} (at {mount}) is no PersistentVolumeClaim"));
+    assert!(
+        docs.iter().any(|d| d.kind() == "PersistentVolumeClaim" && d.name() == claim),
+        "the claim {claim} is defined next to the SpinApp"
+    );
+    let variables: Vec<&str> =
+        app.value["spec"]["variables"].as_sequence().unwrap().iter().filter_map(|v| v["name"].as_str()).collect();
+    assert!(!variables.contains(&"database_url"), "no PostgreSQL here: {variables:?}");
+}
+
+#[test]
 fn in_the_split_every_feature_component_runs_in_exactly_one_spinapp_and_probes_need_nothing() {
     let apps = spinapps("split");
     let mut homes: BTreeMap<String, Vec<String>> = BTreeMap::new();

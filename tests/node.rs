@@ -135,6 +135,7 @@ mod on_shim {
             env: app.container_env(|name| secret_value(name, None)),
             mounts: vec![(runtime_config, "/runtime-config.toml".into()), (volume.clone(), mount_path)],
             memory_limit: app.memory_limit(),
+            ..Default::default()
         };
 
         let task = node.run(&image, options.clone());
@@ -170,24 +171,43 @@ mod on_shim {
         assert_error(&login(&task, "ephemeral@example.com"), 401, "unauthorized");
     }
 
-    /// The shim listens where `SPIN_HTTP_LISTEN_ADDR` says (without it,
-    /// 0.0.0.0:80 — the port SpinKube's probes use); `spin up` takes
-    /// `--listen` and defaults to 127.0.0.1:3000. Variables come only from
-    /// the container's environment, and every component the task keeps is
-    /// precompiled before it answers anything.
+    /// How the shim differs from `spin up`, seen with the probe SpinApp as
+    /// SpinKube starts it: no `SPIN_HTTP_LISTEN_ADDR`, so the shim listens on
+    /// 0.0.0.0:80 (`spin up` defaults to 127.0.0.1:3000); no variables at all
+    /// (the shim reads them only from `SPIN_VARIABLE_*` container environment);
+    /// and before its first answer the shim precompiles every component of
+    /// the image — also those `SPIN_COMPONENTS_TO_RETAIN` leaves out — and
+    /// keeps the results in containerd's content store for the next pod.
     #[test]
-    fn the_probe_spinapp_runs_with_no_variables_and_answers_only_its_routes() {
+    fn the_probe_spinapp_starts_as_spinkube_starts_it_and_answers_only_its_routes() {
         let node = Node::start();
         let image = node.reference("mewayz-api", "v1");
         node.push(repo_root(), &image);
         node.pull(&image);
+        assert!(node.precompiled_layers().is_empty());
         let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-probes").unwrap();
         let env = app.container_env(|_| panic!("the probe SpinApp reads no Secret"));
         assert_eq!(env.len(), 1, "only SPIN_COMPONENTS_TO_RETAIN: {env:?}");
-        let task = node.run(&image, RunOptions { env, ..Default::default() });
+        let task = node.run(&image, RunOptions { env, shim_default_listen: true, ..Default::default() });
+        assert!(task.url("").starts_with("http://127.0.0.1:80"), "{}", task.url(""));
         assert_probes_answer(&task);
         let reply = http::get(&task.url("/api/auth/me")).unwrap();
         assert_eq!(reply.status, 404, "not kept in this task: {}", reply.text());
+
+        let wasm_layers: BTreeSet<String> = node.registry_json("mewayz-api", "manifests/v1")["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["mediaType"] == "application/vnd.wasm.content.layer.v1+wasm")
+            .map(|l| l["digest"].as_str().unwrap().to_string())
+            .collect();
+        let precompiled = node.precompiled_layers();
+        assert!(
+            wasm_layers.is_subset(&precompiled),
+            "every component is precompiled, kept or not: {} of {} layers",
+            wasm_layers.intersection(&precompiled).count(),
+            wasm_layers.len()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! environment, as spin-operator sets them.
 
 use std::{
+    collections::BTreeSet,
     fs::File,
     net::TcpListener,
     os::unix::process::CommandExt,
@@ -221,6 +222,17 @@ impl Node {
         took
     }
 
+    /// The layers the shim has precompiled on this node: the digests named
+    /// by the `runwasi.io/precompiled/…/original` labels of its content.
+    pub fn precompiled_layers(&self) -> BTreeSet<String> {
+        let listing = check("ctr content ls", self.ctr(&["content", "ls"]));
+        listing
+            .split([',', ' ', '\t', '\n'])
+            .filter(|label| label.starts_with("runwasi.io/precompiled/"))
+            .filter_map(|label| label.split_once("/original=").map(|(_, digest)| digest.to_string()))
+            .collect()
+    }
+
     /// `ctr image pull` over plain HTTP. Returns the time it took.
     pub fn pull(&self, reference: &str) -> Duration {
         let started = Instant::now();
@@ -260,16 +272,16 @@ impl Node {
     pub fn run(&self, reference: &str, options: RunOptions) -> Task<'_> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let id = format!("task-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let port = free_port();
-        let mut args: Vec<String> = vec![
-            "run".into(),
-            "--detach".into(),
-            "--net-host".into(),
-            "--runtime".into(),
-            SPIN_RUNTIME.into(),
-            "--env".into(),
-            format!("SPIN_HTTP_LISTEN_ADDR=127.0.0.1:{port}"),
-        ];
+        let mut args: Vec<String> =
+            vec!["run".into(), "--detach".into(), "--net-host".into(), "--runtime".into(), SPIN_RUNTIME.into()];
+        let port = if options.shim_default_listen {
+            assert!(TcpListener::bind("0.0.0.0:80").is_ok(), "port 80 is taken: the shim's default listener needs it");
+            80
+        } else {
+            let port = free_port();
+            args.extend(["--env".into(), format!("SPIN_HTTP_LISTEN_ADDR=127.0.0.1:{port}")]);
+            port
+        };
         for (key, value) in &options.env {
             args.extend(["--env".into(), format!("{key}={value}")]);
         }
@@ -324,6 +336,9 @@ pub struct RunOptions {
     pub mounts: Vec<(PathBuf, String)>,
     /// The container's memory limit in bytes (a pod's `limits.memory`).
     pub memory_limit: Option<u64>,
+    /// Leave `SPIN_HTTP_LISTEN_ADDR` unset, as SpinKube does: the shim then
+    /// listens on 0.0.0.0:80 (the port SpinKube's probes and Service use).
+    pub shim_default_listen: bool,
 }
 
 /// A running task; killed and deleted when dropped.
