@@ -283,13 +283,12 @@ mod on_spin {
     fn each_split_spinapp_serves_its_routes_and_only_its_routes() {
         for app in spinapps("split") {
             let components = app.components().unwrap();
-            let env: Vec<(String, String)> = app.value["spec"]["variables"]
-                .as_sequence()
+            // As spin-operator sets them, but for the component selection,
+            // which `spin up` takes as `-c` (tier d passes it to the shim).
+            let env: Vec<(String, String)> = app
+                .container_env(|name| Some(local_value(name)).filter(|v| !v.is_empty()))
                 .into_iter()
-                .flatten()
-                .map(|v| v["name"].as_str().unwrap())
-                .filter(|name| !local_value(name).is_empty())
-                .map(|name| (format!("SPIN_VARIABLE_{}", name.to_uppercase()), local_value(name)))
+                .filter(|(key, _)| key != "SPIN_COMPONENTS_TO_RETAIN")
                 .collect();
             if app.name() == "mewayz-probes" {
                 assert!(env.is_empty(), "the probe SpinApp starts with no variables at all");

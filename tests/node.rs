@@ -440,7 +440,12 @@ mod on_shim_updates {
         assert_eq!(reply.json()["error"]["message"], "no member by that id", "{}", reply.text());
         // The other pods still run v1, unchanged.
         assert_eq!(call(&accounts, "GET", "/api/auth/me", Some(&token), None).status, 200);
-        eprintln!("figures: probe pod sampled {samples} times during the update, {} failures", failures.len());
+        eprintln!(
+            "figures: pulling v2 fetched {} blobs (the members layer, the locked app, the config); \
+             the probe pod answered {samples} samples during the update, {} failed",
+            fetched.len(),
+            failures.len()
+        );
     }
 }
 
@@ -494,14 +499,21 @@ mod on_shim_stop {
         let answered_before = requests.iter().filter(|(_, end, r)| *end < signalled && r == &Ok(200)).count();
         let in_flight: Vec<_> = requests.iter().filter(|(sent, end, _)| *sent < signalled && *end > signalled).collect();
         let cut = in_flight.iter().filter(|(_, _, r)| r.is_err()).count();
+        // A drain would answer requests after the signal; an answer already on
+        // its way when the signal came is not one, hence the margin.
+        let margin = Duration::from_millis(50);
+        let answered_late: Vec<_> = requests.iter().filter(|(_, end, r)| r.is_ok() && *end > signalled + margin).collect();
         eprintln!(
             "figures: SIGTERM → task stopped in {stopped:.2?}; {answered_before} logins answered before, \
              {} in flight, {cut} of them cut without an answer",
             in_flight.len()
         );
         assert!(answered_before > 0, "the load ran: {requests:?}");
-        assert!(!in_flight.is_empty(), "requests were in flight at SIGTERM");
-        assert_eq!(cut, in_flight.len(), "the shim drained some requests — update the README's drain advice: {in_flight:?}");
+        assert!(cut > 0, "requests in flight at SIGTERM are cut: {in_flight:?}");
+        assert!(
+            answered_late.is_empty(),
+            "the shim answered requests after SIGTERM (it drains?) — update the README's drain advice: {answered_late:?}"
+        );
         assert!(http::get(&task.url("/liveness")).is_err(), "nothing listens after the task stopped");
     }
 }
