@@ -210,6 +210,31 @@ mod on_shim {
         );
     }
 
+    /// Variables under the shim: besides `SPIN_VARIABLE_AUTH_SECRET`, the
+    /// shim also reads a plain `AUTH_SECRET` from the container's environment
+    /// — and the plain one wins. (`spin up` reads only the prefixed one.)
+    #[test]
+    fn the_shim_reads_a_plain_variable_before_the_prefixed_one() {
+        let node = Node::start();
+        let image = node.reference("mewayz-api", "v1");
+        node.push(repo_root(), &image);
+        node.pull(&image);
+        let register = |task: &Task| {
+            let body = json!({"email": "vars@example.com", "password": "a long password"});
+            call(task, "POST", "/api/auth/register", None, Some(body))
+        };
+        let env = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+
+        // Only the plain name: the app has its secret.
+        let task = node.run(&image, RunOptions { env: env(&[("AUTH_SECRET", TEST_AUTH_SECRET)]), ..Default::default() });
+        assert_eq!(register(&task).status, 201, "{}", register(&task).text());
+        drop(task);
+        // Both: the plain one (too short to sign with) is the one used.
+        let both = env(&[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("AUTH_SECRET", "short")]);
+        let task = node.run(&image, RunOptions { env: both, ..Default::default() });
+        assert_error(&register(&task), 500, "configuration_error");
+    }
+
     #[test]
     fn each_split_spinapp_serves_its_routes_and_only_its_routes() {
         let node = Node::start();

@@ -48,6 +48,12 @@ fn which(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
+/// `PATH` for containerd: where its shim and ctr were found, then the usual.
+fn node_path() -> String {
+    let shim_dir = program(SHIM_BINARY).parent().unwrap().display().to_string();
+    format!("{shim_dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -131,8 +137,12 @@ impl Node {
             ),
         )
         .unwrap();
+        // A clean environment, as a node's service manager gives containerd:
+        // tasks inherit containerd's environment, and the shim resolves a
+        // Spin variable from a plain `NAME` variable too (tier d shows it) —
+        // the test process's DATABASE_URL would reach every app.
         let mut command = Command::new(program("containerd"));
-        command.arg("--config").arg(&config);
+        command.arg("--config").arg(&config).env_clear().env("PATH", node_path());
         let containerd = spawn(command, &dir.path().join("containerd.log"));
 
         let registry_addr = format!("127.0.0.1:{}", free_port());
@@ -273,7 +283,7 @@ impl Node {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let id = format!("task-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let mut args: Vec<String> =
-            vec!["run".into(), "--detach".into(), "--net-host".into(), "--runtime".into(), SPIN_RUNTIME.into()];
+            vec!["run".into(), "--net-host".into(), "--runtime".into(), SPIN_RUNTIME.into()];
         let port = if options.shim_default_listen {
             assert!(TcpListener::bind("0.0.0.0:80").is_ok(), "port 80 is taken: the shim's default listener needs it");
             80
@@ -293,10 +303,13 @@ impl Node {
         }
         // ctr wants a command; the shim ignores it (the app is the image).
         args.extend([reference.to_string(), id.clone(), "/".into()]);
+        // Attached, not --detach: ctr copies what the app prints to our log.
+        let log = self.dir.path().join(format!("{id}.log"));
+        let mut command = Command::new(program("ctr"));
+        command.arg("--address").arg(&self.socket).args(["--namespace", NAMESPACE]).args(&args);
         let started = Instant::now();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        check(&format!("ctr run {reference}"), self.ctr(&args));
-        let mut task = Task { node: self, id, port, started, first_answer: None };
+        let ctr = spawn(command, &log);
+        let mut task = Task { node: self, id, port, log, ctr, started, first_answer: None };
         task.wait_until_answering();
         task
     }
@@ -346,6 +359,8 @@ pub struct Task<'a> {
     node: &'a Node,
     pub id: String,
     port: u16,
+    log: PathBuf,
+    ctr: Child,
     started: Instant,
     first_answer: Option<Duration>,
 }
@@ -353,14 +368,13 @@ pub struct Task<'a> {
 impl Task<'_> {
     fn wait_until_answering(&mut self) {
         loop {
+            if let Some(status) = self.ctr.try_wait().unwrap() {
+                panic!("task {} ended before it answered ({status}):\n{}", self.id, self.logs());
+            }
             if http::get(&self.url("/.well-known/spin/health")).is_ok_and(|r| r.status == 200) {
                 self.first_answer = Some(self.started.elapsed());
+                self.assert_owns_listener();
                 return;
-            }
-            let status = self.node.ctr(&["task", "list"]);
-            let listing = String::from_utf8_lossy(&status.stdout);
-            if listing.lines().any(|l| l.starts_with(&self.id) && l.contains("STOPPED")) {
-                panic!("task {} stopped before it answered:\n{}\n{}", self.id, self.logs(), self.node.logs());
             }
             assert!(
                 self.started.elapsed() < START_DEADLINE,
@@ -372,6 +386,44 @@ impl Task<'_> {
         }
     }
 
+    /// Whatever answered must be this task: the socket listening on its port
+    /// belongs to a process in the task's cgroup — not to some other app that
+    /// took the port first, and not to a stand-in for the shim.
+    fn assert_owns_listener(&self) {
+        let port = format!(":{:04X}", self.port);
+        let tcp = read(Path::new("/proc/net/tcp"));
+        // sl local_address rem_address st … inode: state 0A is LISTEN.
+        let inode = tcp
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| f.len() > 9 && f[1].ends_with(&port) && f[3] == "0A")
+            .map(|f| f[9].to_string())
+            .unwrap_or_else(|| panic!("nothing listens on port {}:\n{tcp}", self.port));
+        let socket = format!("socket:[{inode}]");
+        let owner = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+            .find(|e| {
+                std::fs::read_dir(e.path().join("fd"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l.as_os_str() == socket.as_str()))
+            })
+            .unwrap_or_else(|| panic!("no process owns the listener on port {}", self.port));
+        let cgroups = read(&owner.path().join("cgroup"));
+        let cmdline = read(&owner.path().join("cmdline")).replace('\0', " ");
+        assert!(
+            cgroups.lines().any(|l| l.ends_with(&format!("/{NAMESPACE}/{}", self.id))),
+            "port {} is served by process {} ({cmdline}), which is not task {}:\n{cgroups}",
+            self.port,
+            owner.file_name().to_string_lossy(),
+            self.id
+        );
+    }
+
     /// From `ctr run` to the first answer.
     pub fn time_to_first_answer(&self) -> Duration {
         self.first_answer.expect("the task answered")
@@ -381,10 +433,11 @@ impl Task<'_> {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    /// The node's logs: the shim reports through containerd's log (a task's
-    /// own output has no reader under `ctr run --detach`).
+    /// What the app printed, then the node's logs (the shim reports
+    /// through containerd's).
     pub fn logs(&self) -> String {
-        format!("--- task {} ---\n{}", self.id, self.node.logs())
+        let app = format!("{}{}", read(&self.log), read(&self.log.with_extension("err")));
+        format!("--- task {} ---\n{app}\n{}", self.id, self.node.logs())
     }
 
     /// The host process of the task (`ctr task list`'s PID).
@@ -437,6 +490,7 @@ impl Drop for Task<'_> {
         while self.is_running_quiet() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
+        stop(&mut self.ctr);
         let _ = self.node.ctr(&["task", "delete", "--force", &self.id]);
         let _ = self.node.ctr(&["container", "delete", &self.id]);
     }
