@@ -80,10 +80,9 @@ fn spinapps_and_executors_use_only_schema_fields() {
 
 #[test]
 fn the_schema_check_catches_unknown_fields_and_wrong_types() {
-    let spec: Value = serde_yaml_ng::from_str(
-        "image: x\nreplicas: two\nchecks:\n  startup:\n    httpGet:\n      path: /readiness\n",
-    )
-    .unwrap();
+    let spec: Value =
+        serde_yaml_ng::from_str("image: x\nreplicas: two\nchecks:\n  startup:\n    httpGet:\n      path: /readiness\n")
+            .unwrap();
     let problems = violations(&spec, &spinapp_spec(), "spec");
     assert!(problems.iter().any(|p| p.starts_with("spec.replicas: expected an integer")), "{problems:?}");
     assert!(problems.iter().any(|p| p.starts_with("spec.checks.startup: no such field")), "{problems:?}");
@@ -101,7 +100,11 @@ fn every_spinapp_component_exists_and_probes_point_at_probe_routes_served_in_the
                 .unwrap_or_else(|| panic!("{} has no {probe} check", app.name()));
             let component = component_serving(path).unwrap_or_else(|| panic!("{path} is no route"));
             assert!(is_probe(&component), "{}: {probe} probes {path}, served by {component}, not a probe", app.name());
-            assert!(runs(&app, &component), "{}: {probe} path {path} is served by {component}, not in this SpinApp", app.name());
+            assert!(
+                runs(&app, &component),
+                "{}: {probe} path {path} is served by {component}, not in this SpinApp",
+                app.name()
+            );
             assert!(
                 app.value["spec"]["checks"][probe]["initialDelaySeconds"].as_i64().is_some_and(|s| s <= 5),
                 "{}: {probe} should start probing early",
@@ -114,12 +117,8 @@ fn every_spinapp_component_exists_and_probes_point_at_probe_routes_served_in_the
 #[test]
 fn referenced_variables_and_secrets_exist() {
     let secret = documents("").into_iter().find(|d| d.kind() == "Secret").expect("a Secret template");
-    let secret_keys: BTreeSet<&str> = secret.value["stringData"]
-        .as_mapping()
-        .unwrap()
-        .keys()
-        .filter_map(|k| k.as_str())
-        .collect();
+    let secret_keys: BTreeSet<&str> =
+        secret.value["stringData"].as_mapping().unwrap().keys().filter_map(|k| k.as_str()).collect();
     for app in spinapps("") {
         for var in app.value["spec"]["variables"].as_sequence().into_iter().flatten() {
             let name = var["name"].as_str().unwrap();
@@ -139,12 +138,8 @@ fn the_single_spinapp_runs_everything_with_two_replicas_and_probes() {
     assert!(app.components().is_none(), "it runs every component");
     assert_eq!(app.value["spec"]["replicas"], 2);
     assert_eq!(app.value["spec"]["executor"], "containerd-shim-spin");
-    let names: BTreeSet<&str> = app.value["spec"]["variables"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter_map(|v| v["name"].as_str())
-        .collect();
+    let names: BTreeSet<&str> =
+        app.value["spec"]["variables"].as_sequence().unwrap().iter().filter_map(|v| v["name"].as_str()).collect();
     assert!(names.contains("auth_secret") && names.contains("database_url"), "{names:?}");
 }
 
@@ -225,7 +220,8 @@ fn in_the_split_every_route_is_reached_through_exactly_one_ingress_rule_to_the_s
         for path in sample_paths(route) {
             let matching: Vec<&String> = rules.iter().filter(|(re, _)| re.is_match(&path)).map(|(_, s)| s).collect();
             assert_eq!(matching.len(), 1, "{path} (route {route}) matches {matching:?}");
-            let app = apps.iter().find(|a| a.name() == matching[0]).unwrap_or_else(|| panic!("no SpinApp {}", matching[0]));
+            let app =
+                apps.iter().find(|a| a.name() == matching[0]).unwrap_or_else(|| panic!("no SpinApp {}", matching[0]));
             let component = component_serving(&path).unwrap();
             assert!(runs(app, &component), "{path} goes to {} which does not run {component}", app.name());
         }

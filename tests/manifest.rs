@@ -23,10 +23,7 @@ fn a_component_importing_sqlite_without_a_grant_is_caught() {
     let mut entry = manifest().component["accounts"].clone();
     entry.remove("sqlite_databases");
     let problems = mismatches(&accounts, &entry);
-    assert!(
-        problems.iter().any(|p| p.contains("fermyon:spin/sqlite") && p.contains("Sqlite")),
-        "{problems:?}"
-    );
+    assert!(problems.iter().any(|p| p.contains("fermyon:spin/sqlite") && p.contains("Sqlite")), "{problems:?}");
 }
 
 #[test]

@@ -27,8 +27,10 @@ const PROBE_ROUTES: [&str; 5] = ["/", "/health", "/api/health", "/readiness", "/
 
 /// The single SpinApp of deploy/ (PostgreSQL), or the one in deploy/sqlite/.
 fn single_spinapp(dir: &str) -> Doc {
-    let apps: Vec<Doc> =
-        spinapps(dir).into_iter().filter(|d| d.file.parent().unwrap() == repo_root().join("deploy").join(dir)).collect();
+    let apps: Vec<Doc> = spinapps(dir)
+        .into_iter()
+        .filter(|d| d.file.parent().unwrap() == repo_root().join("deploy").join(dir))
+        .collect();
     let [app] = apps.as_slice() else { panic!("one SpinApp directly in deploy/{dir}") };
     app.clone()
 }
@@ -226,7 +228,8 @@ mod on_shim {
         let env = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
 
         // Only the plain name: the app has its secret.
-        let task = node.run(&image, RunOptions { env: env(&[("AUTH_SECRET", TEST_AUTH_SECRET)]), ..Default::default() });
+        let task =
+            node.run(&image, RunOptions { env: env(&[("AUTH_SECRET", TEST_AUTH_SECRET)]), ..Default::default() });
         assert_eq!(register(&task).status, 201, "{}", register(&task).text());
         drop(task);
         // Both: the plain one (too short to sign with) is the one used.
@@ -371,7 +374,9 @@ mod on_shim_limits {
             .map(|_| {
                 let (url, body) = (task.url("/api/auth/login"), credentials.clone());
                 std::thread::spawn(move || {
-                    (0..3).map(|_| call_json(&url, "POST", None, Some(body.clone())).map(|r| r.status)).collect::<Vec<_>>()
+                    (0..3)
+                        .map(|_| call_json(&url, "POST", None, Some(body.clone())).map(|r| r.status))
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -403,7 +408,8 @@ mod on_shim_updates {
         let spinapp = |name: &str| split.iter().find(|a| a.name() == name).unwrap().clone();
 
         // An owner and a workspace, made through the accounts and workspaces pods.
-        let accounts = node.run(&v1, RunOptions { env: spinapp("mewayz-accounts").container_env(secret), ..Default::default() });
+        let accounts =
+            node.run(&v1, RunOptions { env: spinapp("mewayz-accounts").container_env(secret), ..Default::default() });
         let credentials = json!({"email": "owner@example.com", "password": "a long password"});
         let reply = call(&accounts, "POST", "/api/auth/register", None, Some(credentials));
         assert_eq!(reply.status, 201, "{}", reply.text());
@@ -412,11 +418,14 @@ mod on_shim_updates {
             node.run(&v1, RunOptions { env: spinapp("mewayz-workspaces").container_env(secret), ..Default::default() });
         let reply = call(&workspaces, "POST", "/api/workspaces", Some(&token), Some(json!({"name": "Update Shop"})));
         assert_eq!(reply.status, 201, "{}", reply.text());
-        let unknown_member =
-            format!("/api/workspaces/{}/members/00000000-0000-4000-8000-000000000000", reply.json()["id"].as_str().unwrap());
+        let unknown_member = format!(
+            "/api/workspaces/{}/members/00000000-0000-4000-8000-000000000000",
+            reply.json()["id"].as_str().unwrap()
+        );
 
         let members_env = spinapp("mewayz-members").container_env(secret);
-        let probes = node.run(&v1, RunOptions { env: spinapp("mewayz-probes").container_env(secret), ..Default::default() });
+        let probes =
+            node.run(&v1, RunOptions { env: spinapp("mewayz-probes").container_env(secret), ..Default::default() });
         let members = node.run(&v1, RunOptions { env: members_env.clone(), ..Default::default() });
         let reply = call(&members, "DELETE", &unknown_member, Some(&token), None);
         assert_eq!(reply.json()["error"]["message"], "no such member", "{}", reply.text());
@@ -426,7 +435,8 @@ mod on_shim_updates {
         let v2 = node.reference("mewayz-api", "v2");
         node.push(copy.path(), &v2);
 
-        let (old, new) = (node.registry_json("mewayz-api", "manifests/v1"), node.registry_json("mewayz-api", "manifests/v2"));
+        let (old, new) =
+            (node.registry_json("mewayz-api", "manifests/v1"), node.registry_json("mewayz-api", "manifests/v2"));
         let (old_components, new_components) = (component_layers(&node, &old), component_layers(&node, &new));
         let changed: Vec<&String> =
             new_components.iter().filter(|(id, digest)| old_components[*id] != **digest).map(|(id, _)| id).collect();
@@ -522,12 +532,14 @@ mod on_shim_stop {
         let requests: Vec<_> = clients.into_iter().flat_map(|c| c.join().unwrap()).collect();
 
         let answered_before = requests.iter().filter(|(_, end, r)| *end < signalled && r == &Ok(200)).count();
-        let in_flight: Vec<_> = requests.iter().filter(|(sent, end, _)| *sent < signalled && *end > signalled).collect();
+        let in_flight: Vec<_> =
+            requests.iter().filter(|(sent, end, _)| *sent < signalled && *end > signalled).collect();
         let cut = in_flight.iter().filter(|(_, _, r)| r.is_err()).count();
         // A drain would answer requests after the signal; an answer already on
         // its way when the signal came is not one, hence the margin.
         let margin = Duration::from_millis(50);
-        let answered_late: Vec<_> = requests.iter().filter(|(_, end, r)| r.is_ok() && *end > signalled + margin).collect();
+        let answered_late: Vec<_> =
+            requests.iter().filter(|(_, end, r)| r.is_ok() && *end > signalled + margin).collect();
         eprintln!(
             "figures: SIGTERM → task stopped in {stopped:.2?}; {answered_before} logins answered before, \
              {} in flight, {cut} of them cut without an answer",

@@ -21,9 +21,7 @@ fn probes() -> Vec<(&'static str, Value)> {
 
 /// The component serving a probe route, per spin.toml.
 fn probe_component(route: &str) -> &'static str {
-    manifest()
-        .component_for_route(route)
-        .unwrap_or_else(|| panic!("spin.toml routes nothing to {route}"))
+    manifest().component_for_route(route).unwrap_or_else(|| panic!("spin.toml routes nothing to {route}"))
 }
 
 /// Tier b: the compiled `.wasm`, without Spin.
@@ -135,9 +133,7 @@ mod wasm {
         assert_eq!(probe.handle(&huge).unwrap().status, 405);
 
         let mut many_headers = request(Method::Get, "/health?x=1&y");
-        many_headers.headers = (0..10_000)
-            .map(|i| (format!("x-odd-{i}"), "\u{0}\u{7f}ünï".repeat(i % 7)))
-            .collect();
+        many_headers.headers = (0..10_000).map(|i| (format!("x-odd-{i}"), "\u{0}\u{7f}ünï".repeat(i % 7))).collect();
         assert_eq!(probe.handle(&many_headers).unwrap().status, 200);
 
         let long_path = format!("/{}", "a/".repeat(500_000));

@@ -20,7 +20,9 @@ use serde_json::json;
 fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM")
         .map(PathBuf::from)
-        .or_else(|| ["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from).into_iter().find(|p| p.exists()))
+        .or_else(|| {
+            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from).into_iter().find(|p| p.exists())
+        })
         .expect("Chromium not found: install Debian's chromium package (tests/run.sh does)")
 }
 
@@ -109,7 +111,11 @@ mod on_spin {
         let shots = mewayz_tests::repo_path("target/screenshots");
         std::fs::create_dir_all(&shots).unwrap();
         let shot = shots.join("bio-page.png");
-        headless(profile.path(), &[&format!("--screenshot={}", shot.display()), "--window-size=480,800"], &app.url("/p/ada"));
+        headless(
+            profile.path(),
+            &[&format!("--screenshot={}", shot.display()), "--window-size=480,800"],
+            &app.url("/p/ada"),
+        );
         let png = std::fs::read(&shot).expect("a screenshot");
         assert!(png.starts_with(b"\x89PNG"), "the screenshot is a PNG");
 

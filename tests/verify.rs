@@ -66,11 +66,7 @@ impl std::fmt::Display for Run {
 }
 
 fn verify(args: &[&str]) -> Run {
-    let output = Command::new(verify_binary())
-        .args(args)
-        .current_dir(repo_root())
-        .output()
-        .expect("running verify");
+    let output = Command::new(verify_binary()).args(args).current_dir(repo_root()).output().expect("running verify");
     Run {
         code: output.status.code().expect("verify exited by a signal"),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -284,7 +280,8 @@ fn a_redirect_counts_as_success_and_is_not_followed() {
         match request.path.as_str() {
             "/api/status" | "/moved" => answer("404 Not Found", "{}"),
             _ => Answer {
-                bytes: b"HTTP/1.1 302 Found\r\nLocation: /moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec(),
+                bytes: b"HTTP/1.1 302 Found\r\nLocation: /moved\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    .to_vec(),
                 delay: Duration::ZERO,
             },
         }

@@ -28,7 +28,10 @@ pub fn needed_by(import: &str) -> Option<Capability> {
     Some(match name {
         "fermyon:spin/sqlite" | "spin:sqlite/sqlite" => Capability::Sqlite,
         "fermyon:spin/postgres" | "spin:postgres/postgres" => Capability::OutboundPostgres,
-        "fermyon:spin/mysql" | "spin:mysql/mysql" | "fermyon:spin/redis" | "fermyon:spin/http"
+        "fermyon:spin/mysql"
+        | "spin:mysql/mysql"
+        | "fermyon:spin/redis"
+        | "fermyon:spin/http"
         | "wasi:http/outgoing-handler" => Capability::OutboundOther,
         n if n.starts_with("wasi:sockets/") && n != "wasi:sockets/network" => Capability::OutboundOther,
         "fermyon:spin/variables" | "fermyon:spin/config" | "wasi:config/store" => Capability::Variables,
@@ -43,7 +46,9 @@ pub fn needed_by(import: &str) -> Option<Capability> {
 pub fn granted_by(entry: &toml::Table) -> BTreeSet<Capability> {
     let mut granted = BTreeSet::new();
     let non_empty = |key: &str| {
-        entry.get(key).is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()) && v.as_table().is_none_or(|t| !t.is_empty()))
+        entry
+            .get(key)
+            .is_some_and(|v| v.as_array().is_none_or(|a| !a.is_empty()) && v.as_table().is_none_or(|t| !t.is_empty()))
     };
     if non_empty("sqlite_databases") {
         granted.insert(Capability::Sqlite);
@@ -63,10 +68,9 @@ pub fn granted_by(entry: &toml::Table) -> BTreeSet<Capability> {
         // variable's default, which is what Spin validates at load time.
         let scheme_of = |h: &str| h.split("://").next().unwrap_or_default().to_string();
         let scheme = match host.trim().strip_prefix("{{").and_then(|h| h.strip_suffix("}}")) {
-            Some(var) => crate::manifest::manifest().variables[var.trim()]["default"]
-                .as_str()
-                .map(scheme_of)
-                .unwrap_or_default(),
+            Some(var) => {
+                crate::manifest::manifest().variables[var.trim()]["default"].as_str().map(scheme_of).unwrap_or_default()
+            }
             None => scheme_of(host),
         };
         granted.insert(if scheme == "postgres" { Capability::OutboundPostgres } else { Capability::OutboundOther });

@@ -99,8 +99,8 @@ pub fn documents(dir: &str) -> Vec<Doc> {
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         for document in serde_yaml_ng::Deserializer::from_str(&text) {
-            let value = Value::deserialize(document)
-                .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", file.display()));
+            let value =
+                Value::deserialize(document).unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", file.display()));
             if !value.is_null() {
                 docs.push(Doc { file: file.clone(), value });
             }
@@ -111,7 +111,8 @@ pub fn documents(dir: &str) -> Vec<Doc> {
 
 /// A Kubernetes memory quantity in bytes: `384Mi`, `1Gi`, `500M`, `1000`.
 pub fn bytes_of_quantity(quantity: &str) -> u64 {
-    let units = [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("k", 1_000), ("M", 1_000_000), ("G", 1_000_000_000)];
+    let units =
+        [("Ki", 1u64 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30), ("k", 1_000), ("M", 1_000_000), ("G", 1_000_000_000)];
     let (number, factor) = units
         .iter()
         .find_map(|(suffix, factor)| quantity.strip_suffix(suffix).map(|n| (n, *factor)))
@@ -215,7 +216,12 @@ pub fn executor_spec() -> Schema {
         ("createDeployment", Bool),
         (
             "deploymentConfig",
-            obj(vec![("runtimeClassName", Str), ("installDefaultCACerts", Bool), ("caCertSecret", Str), ("spinImage", Str)]),
+            obj(vec![
+                ("runtimeClassName", Str),
+                ("installDefaultCACerts", Bool),
+                ("caCertSecret", Str),
+                ("spinImage", Str),
+            ]),
         ),
     ])
 }

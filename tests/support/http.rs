@@ -39,20 +39,14 @@ fn agent() -> Agent {
 
 /// Sends `method url` with optional headers and body.
 pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> anyhow::Result<Reply> {
-    let mut request = http::Request::builder()
-        .method(http::Method::from_bytes(method.as_bytes())?)
-        .uri(url);
+    let mut request = http::Request::builder().method(http::Method::from_bytes(method.as_bytes())?).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     let response = agent().run(request.body(body)?)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response
-        .into_body()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_to_vec()?;
+    let body = response.into_body().with_config().limit(64 * 1024 * 1024).read_to_vec()?;
     Ok(Reply { status, headers, body })
 }
 

@@ -55,10 +55,7 @@ fn node_path() -> String {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("finding a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("finding a free port")
 }
 
 /// Starts `command` in its own process group, told to stop (SIGTERM) if the
@@ -282,8 +279,7 @@ impl Node {
     pub fn run(&self, reference: &str, options: RunOptions) -> Task<'_> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let id = format!("task-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut args: Vec<String> =
-            vec!["run".into(), "--net-host".into(), "--runtime".into(), SPIN_RUNTIME.into()];
+        let mut args: Vec<String> = vec!["run".into(), "--net-host".into(), "--runtime".into(), SPIN_RUNTIME.into()];
         let port = if options.shim_default_listen {
             assert!(TcpListener::bind("0.0.0.0:80").is_ok(), "port 80 is taken: the shim's default listener needs it");
             80
@@ -296,7 +292,10 @@ impl Node {
             args.extend(["--env".into(), format!("{key}={value}")]);
         }
         for (host, container) in &options.mounts {
-            args.extend(["--mount".into(), format!("type=bind,src={},dst={container},options=rbind:rw", host.display())]);
+            args.extend([
+                "--mount".into(),
+                format!("type=bind,src={},dst={container},options=rbind:rw", host.display()),
+            ]);
         }
         if let Some(bytes) = options.memory_limit {
             args.extend(["--memory-limit".into(), bytes.to_string()]);
@@ -466,7 +465,10 @@ impl Task<'_> {
             ),
             None => {
                 let v2 = cgroups.lines().find_map(|l| l.strip_prefix("0::")).expect("a cgroup");
-                (number(format!("/sys/fs/cgroup{v2}/memory.current")), number(format!("/sys/fs/cgroup{v2}/memory.peak")))
+                (
+                    number(format!("/sys/fs/cgroup{v2}/memory.current")),
+                    number(format!("/sys/fs/cgroup{v2}/memory.peak")),
+                )
             }
         }
     }

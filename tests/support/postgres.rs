@@ -104,14 +104,28 @@ impl PgServer {
             "pg_ctl start",
             run(
                 "pg_ctl",
-                &["-D", self.data_dir().to_str().unwrap(), "-l", log.to_str().unwrap(), "-o", &options, "-w", "-t", "60", "start"],
+                &[
+                    "-D",
+                    self.data_dir().to_str().unwrap(),
+                    "-l",
+                    log.to_str().unwrap(),
+                    "-o",
+                    &options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
             ),
         );
     }
 
     /// Stops the server at once, as a crash or an outage would.
     pub fn stop(&self) {
-        check("pg_ctl stop", run("pg_ctl", &["-D", self.data_dir().to_str().unwrap(), "-m", "immediate", "-w", "stop"]));
+        check(
+            "pg_ctl stop",
+            run("pg_ctl", &["-D", self.data_dir().to_str().unwrap(), "-m", "immediate", "-w", "stop"]),
+        );
     }
 
     /// `postgres://postgres@127.0.0.1:PORT/<database>`.

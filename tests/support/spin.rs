@@ -19,9 +19,7 @@ pub fn spin_binary() -> Option<PathBuf> {
     if let Some(bin) = std::env::var_os("SPIN_BIN").filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(bin));
     }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("spin"))
-        .find(|candidate| candidate.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("spin")).find(|candidate| candidate.is_file())
 }
 
 /// Options for starting the app.
@@ -92,9 +90,7 @@ impl SpinApp {
                 Ok(())
             });
         }
-        let child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", spin.display()));
+        let child = command.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", spin.display()));
         let mut app = SpinApp { child, base_url, log, _state: state };
         app.wait_until_listening();
         app
@@ -169,8 +165,5 @@ impl Drop for SpinApp {
 /// A port that was free a moment ago. Spin binds it right after; a clash
 /// shows up as Spin exiting, with its log in the panic message.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("finding a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("finding a free port")
 }

@@ -20,10 +20,7 @@ pub fn component_interface(bytes: &[u8]) -> anyhow::Result<ComponentInterface> {
     for payload in Parser::new(0).parse_all(bytes) {
         match payload.context("parsing wasm")? {
             Payload::Version { encoding, .. } if depth == 0 => {
-                anyhow::ensure!(
-                    encoding == wasmparser::Encoding::Component,
-                    "this is a core module, not a component"
-                );
+                anyhow::ensure!(encoding == wasmparser::Encoding::Component, "this is a core module, not a component");
                 saw_component_header = true;
             }
             Payload::ModuleSection { .. } | Payload::ComponentSection { .. } => depth += 1,

@@ -25,8 +25,7 @@ impl Config {
 
     /// `database_url`: empty for SQLite `default`, else a `postgres://` URL.
     pub fn database_url() -> Result<String, ApiError> {
-        variables::get("database_url")
-            .map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))
+        variables::get("database_url").map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))
     }
 
     /// The token signing secret. Missing or short: a clear 500 for auth

@@ -80,11 +80,7 @@ impl ApiError {
     }
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
-        let mut err = Self::new(
-            503,
-            "database_unavailable",
-            "the database is not reachable right now; retry shortly",
-        );
+        let mut err = Self::new(503, "database_unavailable", "the database is not reachable right now; retry shortly");
         err.detail = Some(detail.into());
         err
     }
@@ -110,10 +106,7 @@ impl ApiError {
             error["field"] = json!(field);
         }
         let mut builder = Response::builder();
-        builder
-            .status(self.status)
-            .header("content-type", "application/json")
-            .header("cache-control", "no-store");
+        builder.status(self.status).header("content-type", "application/json").header("cache-control", "no-store");
         if let Some(allow) = self.allow {
             builder.header("allow", allow);
         }

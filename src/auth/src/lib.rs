@@ -6,5 +6,5 @@
 mod password;
 mod token;
 
-pub use password::{hash_password, verify_password, verify_against_nobody};
+pub use password::{hash_password, verify_against_nobody, verify_password};
 pub use token::{AuthSecret, Claims, TOKEN_TTL_SECONDS, TokenError, issue_token, verify_token};

@@ -24,8 +24,7 @@ pub fn verify_against_nobody(password: &str) {
 }
 
 /// An Argon2id hash, with the default parameters, of a password nobody knows.
-const NOBODY: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$bm9ib2R5LWF0LWFsbA$Q5s8YJ5YH3m4yWnIYx5l1w8cQJ0tLZ0m7l4dC5bqQ1Y";
+const NOBODY: &str = "$argon2id$v=19$m=19456,t=2,p=1$bm9ib2R5LWF0LWFsbA$Q5s8YJ5YH3m4yWnIYx5l1w8cQJ0tLZ0m7l4dC5bqQ1Y";
 
 #[cfg(test)]
 mod tests {

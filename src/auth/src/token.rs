@@ -59,9 +59,7 @@ pub fn verify_token(secret: &AuthSecret, token: &str, now: u64) -> Result<Claims
     validation.set_required_spec_claims(&["exp", "iat", "sub"]);
     // Expiry is checked below against the caller's clock, without leeway.
     validation.validate_exp = false;
-    let claims = decode::<Claims>(token, &secret.decoding, &validation)
-        .map_err(|_| TokenError::Invalid)?
-        .claims;
+    let claims = decode::<Claims>(token, &secret.decoding, &validation).map_err(|_| TokenError::Invalid)?.claims;
     if claims.exp <= now || claims.iat > now + 60 {
         return Err(TokenError::Invalid);
     }
@@ -122,7 +120,9 @@ mod tests {
     #[test]
     fn alg_none_and_other_algorithms_are_refused() {
         let payload = b64(br#"{"sub":"user-1","iat":1800000000,"exp":1900000000}"#);
-        for header in [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"RS256","typ":"JWT"}"#] {
+        for header in
+            [r#"{"alg":"none","typ":"JWT"}"#, r#"{"alg":"HS512","typ":"JWT"}"#, r#"{"alg":"RS256","typ":"JWT"}"#]
+        {
             let unsigned = format!("{}.{}.", b64(header.as_bytes()), payload);
             assert_eq!(verify_token(&secret(), &unsigned, NOW), Err(TokenError::Invalid), "{header}");
         }

@@ -36,7 +36,8 @@ fn check_slot(db: &Db, write: &WriteContext) -> Result<Derived, ApiError> {
     let ends_at = starts_at + minutes * 60;
     if value(write.data, "status").as_str() != Some(CANCELLED) {
         let capacity = value(&service.data, "max_attendees").as_i64().unwrap_or(1);
-        let taken = store::count_overlapping(db, "bookings", service_id, starts_at, ends_at, write.record_id, CANCELLED)?;
+        let taken =
+            store::count_overlapping(db, "bookings", service_id, starts_at, ends_at, write.record_id, CANCELLED)?;
         if taken >= capacity {
             return Err(ApiError::conflict(
                 "slot_full",

@@ -44,7 +44,9 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     match (package, target, profile, out) {
-        (Some(package), Some(target), Some(profile), Some(out)) => Ok(Args { package, target, profile, out, componentize }),
+        (Some(package), Some(target), Some(profile), Some(out)) => {
+            Ok(Args { package, target, profile, out, componentize })
+        }
         _ => bail!("{usage}"),
     }
 }
@@ -66,10 +68,8 @@ fn main() -> anyhow::Result<()> {
     ensure!(status.success(), "cargo build of {} failed", args.package);
 
     let profile_dir = if args.profile == "dev" { "debug" } else { &args.profile };
-    let artifact = target_dir
-        .join(&args.target)
-        .join(profile_dir)
-        .join(format!("{}.wasm", args.package.replace('-', "_")));
+    let artifact =
+        target_dir.join(&args.target).join(profile_dir).join(format!("{}.wasm", args.package.replace('-', "_")));
     let wasm = fs::read(&artifact).with_context(|| format!("reading {}", artifact.display()))?;
     let component = if args.componentize {
         ComponentEncoder::default()

@@ -89,8 +89,18 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused_naming_the_field() {
-        for raw in ["", "ada", "ada@", "@example.com", "ada@example", "ada@@example.com",
-                    "a b@example.com", "ada@exa mple.com", "ada@.example.com", "ada@example..com"] {
+        for raw in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a b@example.com",
+            "ada@exa mple.com",
+            "ada@.example.com",
+            "ada@example..com",
+        ] {
             let err = Email::parse("email", raw).unwrap_err();
             assert_eq!(err.field, "email", "{raw:?}");
         }

@@ -138,9 +138,6 @@ mod tests {
     #[test]
     fn anyone_may_leave_but_not_remove_others() {
         assert_eq!(Viewer.authorize(MemberChange::Remove { role: Viewer, is_self: true }), Ok(()));
-        assert_eq!(
-            Editor.authorize(MemberChange::Remove { role: Viewer, is_self: false }),
-            Err(RoleError::Forbidden)
-        );
+        assert_eq!(Editor.authorize(MemberChange::Remove { role: Viewer, is_self: false }), Err(RoleError::Forbidden));
     }
 }

@@ -26,10 +26,7 @@ impl Slug {
             && !raw.ends_with('-')
             && !raw.contains("--");
         if !ok {
-            return Err(Invalid::new(
-                field,
-                "must be 3 to 64 characters of a-z, 0-9 and single hyphens inside",
-            ));
+            return Err(Invalid::new(field, "must be 3 to 64 characters of a-z, 0-9 and single hyphens inside"));
         }
         Ok(Self(raw.to_string()))
     }

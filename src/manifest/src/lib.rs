@@ -52,11 +52,7 @@ impl Manifest {
 
     /// The component served on exactly `route`.
     pub fn component_for_route(&self, route: &str) -> Option<&str> {
-        self.trigger
-            .http
-            .iter()
-            .find(|t| t.public_route() == Some(route))
-            .map(|t| t.component.as_str())
+        self.trigger.http.iter().find(|t| t.public_route() == Some(route)).map(|t| t.component.as_str())
     }
 
     /// A component's routes; private ones shown as `(private)`.
@@ -89,11 +85,8 @@ impl Manifest {
     /// Runs every distinct build command once, through the shell, from `root`
     /// — what `spin build` does.
     pub fn build_all(&self, root: &Path) -> Result<(), String> {
-        let mut commands: Vec<&str> = self
-            .component
-            .values()
-            .filter_map(|c| c.get("build")?.get("command")?.as_str())
-            .collect();
+        let mut commands: Vec<&str> =
+            self.component.values().filter_map(|c| c.get("build")?.get("command")?.as_str()).collect();
         commands.sort_unstable();
         commands.dedup();
         for command in commands {

@@ -25,12 +25,7 @@ impl Guest for Probe {
         let reply = routes::respond(method, &req.uri);
         wit::Response {
             status: reply.status,
-            headers: Some(
-                reply
-                    .headers()
-                    .map(|(name, value)| (name.into(), value.into()))
-                    .collect(),
-            ),
+            headers: Some(reply.headers().map(|(name, value)| (name.into(), value.into())).collect()),
             body: reply.body.map(|body| body.as_bytes().to_vec()),
         }
     }

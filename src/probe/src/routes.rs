@@ -25,32 +25,21 @@ impl Reply {
     /// Response headers. The `Date` header comes from the HTTP server: a
     /// component with no imports has no clock.
     pub fn headers(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
-        [
-            ("content-type", "application/json"),
-            ("cache-control", "no-store"),
-            ("x-content-type-options", "nosniff"),
-        ]
-        .into_iter()
-        .chain(self.allow.map(|methods| ("allow", methods)))
+        [("content-type", "application/json"), ("cache-control", "no-store"), ("x-content-type-options", "nosniff")]
+            .into_iter()
+            .chain(self.allow.map(|methods| ("allow", methods)))
     }
 }
 
 const ALLOWED_METHODS: &str = "GET, HEAD";
 
-pub const ROOT: &str = concat!(
-    r#"{"service":"mewayz-api","status":"running","version":""#,
-    env!("CARGO_PKG_VERSION"),
-    r#""}"#
-);
-pub const HEALTH: &str = concat!(
-    r#"{"status":"healthy","service":"mewayz-api","version":""#,
-    env!("CARGO_PKG_VERSION"),
-    r#""}"#
-);
+pub const ROOT: &str =
+    concat!(r#"{"service":"mewayz-api","status":"running","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
+pub const HEALTH: &str =
+    concat!(r#"{"status":"healthy","service":"mewayz-api","version":""#, env!("CARGO_PKG_VERSION"), r#""}"#);
 pub const READINESS: &str = r#"{"ready":true,"status":"ready"}"#;
 pub const LIVENESS: &str = r#"{"alive":true,"status":"alive"}"#;
-pub const NOT_FOUND: &str =
-    r#"{"error":{"code":"not_found","message":"no probe is served at this path"}}"#;
+pub const NOT_FOUND: &str = r#"{"error":{"code":"not_found","message":"no probe is served at this path"}}"#;
 pub const METHOD_NOT_ALLOWED: &str =
     r#"{"error":{"code":"method_not_allowed","message":"probe routes accept GET and HEAD only"}}"#;
 
@@ -70,11 +59,7 @@ pub fn respond(method: Method, uri: &str) -> Reply {
 }
 
 fn reply(status: u16, allow: Option<&'static str>, method: Method, body: &'static str) -> Reply {
-    Reply {
-        status,
-        allow,
-        body: (method != Method::Head).then_some(body),
-    }
+    Reply { status, allow, body: (method != Method::Head).then_some(body) }
 }
 
 /// The path of a request target: the query and fragment are not part of it.
@@ -86,13 +71,8 @@ fn path_of(uri: &str) -> &str {
 mod tests {
     use super::*;
 
-    const PROBES: [(&str, &str); 5] = [
-        ("/", ROOT),
-        ("/health", HEALTH),
-        ("/api/health", HEALTH),
-        ("/readiness", READINESS),
-        ("/liveness", LIVENESS),
-    ];
+    const PROBES: [(&str, &str); 5] =
+        [("/", ROOT), ("/health", HEALTH), ("/api/health", HEALTH), ("/readiness", READINESS), ("/liveness", LIVENESS)];
 
     fn json(body: &str) -> serde_json::Value {
         serde_json::from_str(body).expect("probe bodies are JSON")

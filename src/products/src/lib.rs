@@ -2,7 +2,10 @@
 //! currency's minor unit (cents), never floats.
 
 use mewayz_api::ApiError;
-use mewayz_resources::{Field, Kind, ModuleSpec, spec::{Derived, WriteContext, active_or_inactive, value}};
+use mewayz_resources::{
+    Field, Kind, ModuleSpec,
+    spec::{Derived, WriteContext, active_or_inactive, value},
+};
 use mewayz_store::Db;
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};

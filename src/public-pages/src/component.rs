@@ -30,7 +30,8 @@ fn handle(req: Request) -> Response {
         Err(err) => {
             eprintln!("GET {path} -> {} {}: {}", err.status, err.code, err.detail.as_deref().unwrap_or(&err.message));
             let status = err.status;
-            let mut builder = html(status, "<!doctype html><title>Unavailable</title><h1>Please try again shortly</h1>\n".into());
+            let mut builder =
+                html(status, "<!doctype html><title>Unavailable</title><h1>Please try again shortly</h1>\n".into());
             if status == 503 {
                 builder.header("retry-after", "5");
             }

@@ -5,8 +5,7 @@ use serde_json::{Map, Value};
 
 /// Sent with every page: no scripts, no plugins, no framing, images only
 /// from http(s), inline styles for the theme.
-pub const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src https: http:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {
@@ -115,8 +114,10 @@ mod tests {
         let evil = "<script>alert(1)</script>\"><img src=x onerror=alert(1)>";
         let html = render(
             "ada",
-            &site(json!({"title": evil, "description": evil, "seo_description": evil, "avatar_url": "https://x.example/\"><script>",
-                "links": [{"id": "l1", "title": evil, "url": "https://x.example", "position": 0}]})),
+            &site(
+                json!({"title": evil, "description": evil, "seo_description": evil, "avatar_url": "https://x.example/\"><script>",
+                "links": [{"id": "l1", "title": evil, "url": "https://x.example", "position": 0}]}),
+            ),
         );
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img src=x"), "{html}");

@@ -155,4 +155,3 @@ impl From<FieldError> for ApiError {
         invalid(err)
     }
 }
-

@@ -9,13 +9,18 @@ use crate::store::Record;
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// Trimmed text of at most `max` characters.
-    Text { max: usize },
+    Text {
+        max: usize,
+    },
     Email,
     /// An absolute http or https URL.
     Url,
     /// Digits, spaces and `+-().`, 3 to 32 characters.
     Phone,
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     Bool,
     /// One of the listed values.
     OneOf(&'static [&'static str]),
@@ -246,7 +251,9 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
             }
             json!(code)
         }
-        Kind::DateTime => json!(rfc3339_utc(text()?).ok_or_else(|| err("must be an RFC 3339 date-time such as 2026-12-01T09:30:00Z"))?.1),
+        Kind::DateTime => json!(
+            rfc3339_utc(text()?).ok_or_else(|| err("must be an RFC 3339 date-time such as 2026-12-01T09:30:00Z"))?.1
+        ),
         Kind::Tags => {
             let list = value.as_array().ok_or_else(|| err("must be a list of strings"))?;
             let mut tags: Vec<String> = Vec::new();
@@ -309,11 +316,18 @@ fn links(name: &str, value: &Value) -> Result<Value, FieldError> {
         let url = url(&field("url"), link.get("url").and_then(Value::as_str).unwrap_or_default())?;
         let position = match link.get("position") {
             None => i as i64,
-            Some(p) => p.as_i64().filter(|p| (0..=1000).contains(p)).ok_or_else(|| FieldError::new(field("position"), "must be an integer from 0 to 1000"))?,
+            Some(p) => p
+                .as_i64()
+                .filter(|p| (0..=1000).contains(p))
+                .ok_or_else(|| FieldError::new(field("position"), "must be an integer from 0 to 1000"))?,
         };
         // Ids keep click counts attached to a link across edits.
         let id = match link.get("id").and_then(Value::as_str) {
-            Some(id) if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') => {
+            Some(id)
+                if !id.is_empty()
+                    && id.len() <= 64
+                    && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+            {
                 id.to_string()
             }
             Some(_) => return Err(FieldError::new(field("id"), "must be a link id")),
@@ -367,7 +381,13 @@ pub fn rfc3339_utc(raw: &str) -> Option<(i64, String)> {
     };
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    if !(1..=12).contains(&month) || day < 1 || day > days_in_month[(month - 1) as usize] || hour > 23 || minute > 59 || second > 59 {
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month[(month - 1) as usize]
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
         return None;
     }
     let seconds = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset;
@@ -435,7 +455,8 @@ mod tests {
 
     #[test]
     fn new_records_are_validated_normalised_and_defaulted() {
-        let data = spec().validate_new(&json!({"name": " Ada ", "email": "ADA@X.IO", "tags": ["VIP", "vip", " a "]})).unwrap();
+        let data =
+            spec().validate_new(&json!({"name": " Ada ", "email": "ADA@X.IO", "tags": ["VIP", "vip", " a "]})).unwrap();
         assert_eq!(Value::Object(data), json!({"name": "Ada", "email": "ada@x.io", "score": 0, "tags": ["vip", "a"]}));
     }
 
@@ -475,10 +496,13 @@ mod tests {
     #[test]
     fn links_get_ids_and_are_ordered_by_position() {
         let field = Field::optional("links", Kind::Links);
-        let links = check(&field, &json!([
-            {"title": "Shop", "url": "https://shop.example", "position": 2},
-            {"title": "Blog", "url": "http://blog.example", "position": 1},
-        ]))
+        let links = check(
+            &field,
+            &json!([
+                {"title": "Shop", "url": "https://shop.example", "position": 2},
+                {"title": "Blog", "url": "http://blog.example", "position": 1},
+            ]),
+        )
         .unwrap();
         assert_eq!(links[0]["title"], "Blog");
         assert!(links[0]["id"].as_str().is_some_and(|id| !id.is_empty()));
@@ -491,7 +515,14 @@ mod tests {
         assert_eq!(rfc3339_utc("2026-12-01T09:30:00Z"), Some((1_796_117_400, "2026-12-01T09:30:00Z".into())));
         assert_eq!(rfc3339_utc("2026-12-01T10:30:00.5+01:00").unwrap().1, "2026-12-01T09:30:00Z");
         assert_eq!(rfc3339_utc("2024-02-29T00:00:00Z").unwrap().1, "2024-02-29T00:00:00Z");
-        for bad in ["2026-12-01", "2026-13-01T00:00:00Z", "2025-02-29T00:00:00Z", "2026-12-01T24:00:00Z", "2026-12-01T09:30:00", "2026-12-01 09:30:00Z"] {
+        for bad in [
+            "2026-12-01",
+            "2026-13-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2026-12-01T24:00:00Z",
+            "2026-12-01T09:30:00",
+            "2026-12-01 09:30:00Z",
+        ] {
             assert_eq!(rfc3339_utc(bad), None, "{bad}");
         }
         assert_eq!(format_utc(0), "1970-01-01T00:00:00Z");

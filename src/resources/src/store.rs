@@ -60,7 +60,13 @@ pub struct Filter {
     pub tag: Option<String>,
 }
 
-pub fn insert(db: &Db, spec: &ModuleSpec, workspace_id: &str, data: &Map<String, Json>, derived: &Derived) -> Result<Record, StoreError> {
+pub fn insert(
+    db: &Db,
+    spec: &ModuleSpec,
+    workspace_id: &str,
+    data: &Map<String, Json>,
+    derived: &Derived,
+) -> Result<Record, StoreError> {
     let now = now();
     let record = Record {
         id: new_id(),
@@ -86,7 +92,13 @@ pub fn insert(db: &Db, spec: &ModuleSpec, workspace_id: &str, data: &Map<String,
     Ok(record)
 }
 
-pub fn update(db: &Db, spec: &ModuleSpec, id: &str, data: &Map<String, Json>, derived: &Derived) -> Result<(), StoreError> {
+pub fn update(
+    db: &Db,
+    spec: &ModuleSpec,
+    id: &str,
+    data: &Map<String, Json>,
+    derived: &Derived,
+) -> Result<(), StoreError> {
     db.execute(
         "UPDATE records SET status = $1, search_text = $2, unique_key = $3, ref_id = $4, starts_at = $5, ends_at = $6,
                             data = $7, updated_at = $9
@@ -134,7 +146,13 @@ pub fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
 }
 
 /// A page of records, newest first, and how many match in all.
-pub fn list(db: &Db, spec: &ModuleSpec, workspace_id: &str, filter: &Filter, page: Page) -> Result<(Vec<Record>, i64), StoreError> {
+pub fn list(
+    db: &Db,
+    spec: &ModuleSpec,
+    workspace_id: &str,
+    filter: &Filter,
+    page: Page,
+) -> Result<(Vec<Record>, i64), StoreError> {
     let mut conditions = String::from("workspace_id = $1 AND module = $2");
     let mut params: Vec<Value> = vec![workspace_id.into(), spec.name.into()];
     if let Some(status) = &filter.status {
@@ -178,11 +196,26 @@ pub fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> Result
 
 /// How many records of `module` referencing `ref_id` overlap `[starts_at, ends_at)`
 /// and are not in one of `inactive` statuses.
-pub fn count_overlapping(db: &Db, module: &str, ref_id: &str, starts_at: i64, ends_at: i64, except_id: Option<&str>, inactive: &str) -> Result<i64, StoreError> {
+pub fn count_overlapping(
+    db: &Db,
+    module: &str,
+    ref_id: &str,
+    starts_at: i64,
+    ends_at: i64,
+    except_id: Option<&str>,
+    inactive: &str,
+) -> Result<i64, StoreError> {
     let rows = db.query(
         "SELECT COUNT(*) FROM records
          WHERE module = $1 AND ref_id = $2 AND starts_at < $4 AND ends_at > $3 AND status <> $5 AND id <> $6",
-        &[module.into(), ref_id.into(), starts_at.into(), ends_at.into(), inactive.into(), except_id.unwrap_or("").into()],
+        &[
+            module.into(),
+            ref_id.into(),
+            starts_at.into(),
+            ends_at.into(),
+            inactive.into(),
+            except_id.unwrap_or("").into(),
+        ],
     )?;
     Ok(rows[0].int(0))
 }
@@ -228,7 +261,8 @@ pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> 
         &[first.workspace_id.clone().into()],
     )?;
     for record in records.iter_mut() {
-        record.clicks = rows.iter().filter(|row| row.text(0) == record.id).map(|row| (row.text(1), row.int(2))).collect();
+        record.clicks =
+            rows.iter().filter(|row| row.text(0) == record.id).map(|row| (row.text(1), row.int(2))).collect();
     }
     Ok(())
 }

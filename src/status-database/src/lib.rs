@@ -25,9 +25,5 @@ fn handle(_req: Request) -> Response {
             (503, json!({ "elapsed_ms": elapsed_ms, "error": reason }))
         }
     };
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .build()
+    Response::builder().status(status).header("content-type", "application/json").body(body.to_string()).build()
 }

@@ -54,10 +54,9 @@ pub fn overall(checks: &[Check]) -> Status {
 pub fn database_status(elapsed_ms: f64, error: Option<&str>) -> (Status, Option<String>) {
     match error {
         Some(error) => (Status::Fail, Some(error.to_string())),
-        None if elapsed_ms > DATABASE_WARN_MS => (
-            Status::Warn,
-            Some(format!("slow: {elapsed_ms:.1} ms, above {DATABASE_WARN_MS} ms")),
-        ),
+        None if elapsed_ms > DATABASE_WARN_MS => {
+            (Status::Warn, Some(format!("slow: {elapsed_ms:.1} ms, above {DATABASE_WARN_MS} ms")))
+        }
         None => (Status::Pass, None),
     }
 }

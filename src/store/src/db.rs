@@ -119,9 +119,7 @@ impl Db {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Db::Postgres(pg4::Connection::open(&sql::with_timeouts(url)).map_err(pg_error)?)
         } else {
-            return Err(StoreError::Unavailable(
-                "database_url must be empty (SQLite) or a postgres:// URL".into(),
-            ));
+            return Err(StoreError::Unavailable("database_url must be empty (SQLite) or a postgres:// URL".into()));
         };
         migrations::ensure_current(&db)?;
         Ok(db)
@@ -139,9 +137,7 @@ impl Db {
         match self {
             Db::Sqlite(conn) => {
                 let params: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
-                let result = conn
-                    .execute(&sql::to_sqlite_placeholders(statement), &params)
-                    .map_err(sqlite_error)?;
+                let result = conn.execute(&sql::to_sqlite_placeholders(statement), &params).map_err(sqlite_error)?;
                 Ok(result.rows.into_iter().map(|r| Row(r.values.into_iter().map(from_sqlite).collect())).collect())
             }
             Db::Postgres(conn) => {
@@ -166,10 +162,7 @@ impl Db {
     /// Runs `work` in a transaction: committed if it returns `Ok`, rolled back
     /// otherwise. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so
     /// concurrent writers queue instead of failing half-way.
-    pub fn transaction<T, E: From<StoreError>>(
-        &self,
-        work: impl FnOnce(&Db) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn transaction<T, E: From<StoreError>>(&self, work: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
         let begin = match self {
             Db::Sqlite(_) => "BEGIN IMMEDIATE",
             Db::Postgres(_) => "BEGIN",

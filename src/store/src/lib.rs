@@ -7,8 +7,8 @@
 //! PostgreSQL's `$1` placeholder style, and translated for SQLite.
 
 mod db;
-mod migrations;
 pub mod members;
+mod migrations;
 mod sql;
 pub mod users;
 pub mod workspaces;
@@ -23,8 +23,5 @@ pub fn new_id() -> String {
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
 }

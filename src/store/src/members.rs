@@ -46,10 +46,8 @@ fn member(row: &Row) -> Member {
 }
 
 pub fn list(db: &Db, workspace_id: &str) -> Result<Vec<Member>, StoreError> {
-    let rows = db.query(
-        &format!("{SELECT} WHERE m.workspace_id = $1 ORDER BY m.joined_at, u.email"),
-        &[workspace_id.into()],
-    )?;
+    let rows =
+        db.query(&format!("{SELECT} WHERE m.workspace_id = $1 ORDER BY m.joined_at, u.email"), &[workspace_id.into()])?;
     Ok(rows.iter().map(member).collect())
 }
 

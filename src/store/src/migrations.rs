@@ -12,11 +12,12 @@ struct Migration {
 }
 
 /// The same DDL serves both backends: TEXT ids, BIGINT Unix seconds, BOOLEAN.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts and workspaces",
-    statements: &[
-        "CREATE TABLE users (
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts and workspaces",
+        statements: &[
+            "CREATE TABLE users (
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL,
@@ -24,7 +25,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             is_active BOOLEAN NOT NULL DEFAULT TRUE,
             created_at BIGINT NOT NULL
         )",
-        "CREATE TABLE workspaces (
+            "CREATE TABLE workspaces (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             slug TEXT NOT NULL UNIQUE,
@@ -33,7 +34,7 @@ const MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )",
-        "CREATE TABLE workspace_members (
+            "CREATE TABLE workspace_members (
             workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
             user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
             role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'editor', 'viewer')),
@@ -41,15 +42,16 @@ const MIGRATIONS: &[Migration] = &[Migration {
             joined_at BIGINT NOT NULL,
             PRIMARY KEY (workspace_id, user_id)
         )",
-        "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
-    ],
-}, Migration {
-    version: 2,
-    name: "business module records",
-    statements: &[
-        // One table for every module's records: the module's fields live in
-        // `data` (JSON text); what queries filter on is in plain columns.
-        "CREATE TABLE records (
+            "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
+        ],
+    },
+    Migration {
+        version: 2,
+        name: "business module records",
+        statements: &[
+            // One table for every module's records: the module's fields live in
+            // `data` (JSON text); what queries filter on is in plain columns.
+            "CREATE TABLE records (
             id TEXT PRIMARY KEY,
             workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
             module TEXT NOT NULL,
@@ -65,22 +67,23 @@ const MIGRATIONS: &[Migration] = &[Migration {
             updated_at BIGINT NOT NULL,
             UNIQUE (module, unique_key)
         )",
-        "CREATE INDEX records_by_workspace ON records (workspace_id, module, created_at)",
-        "CREATE INDEX records_by_ref ON records (module, ref_id, starts_at)",
-        "CREATE TABLE record_tags (
+            "CREATE INDEX records_by_workspace ON records (workspace_id, module, created_at)",
+            "CREATE INDEX records_by_ref ON records (module, ref_id, starts_at)",
+            "CREATE TABLE record_tags (
             record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
             tag TEXT NOT NULL,
             PRIMARY KEY (record_id, tag)
         )",
-        "CREATE INDEX record_tags_by_tag ON record_tags (tag)",
-        "CREATE TABLE link_clicks (
+            "CREATE INDEX record_tags_by_tag ON record_tags (tag)",
+            "CREATE TABLE link_clicks (
             record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
             link_id TEXT NOT NULL,
             clicks BIGINT NOT NULL DEFAULT 0,
             PRIMARY KEY (record_id, link_id)
         )",
-    ],
-}];
+        ],
+    },
+];
 
 pub const LATEST_VERSION: i64 = 2;
 

@@ -69,9 +69,7 @@ pub fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError>
 }
 
 pub fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, StoreError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"),
-        &[email.as_str().into()],
-    )?;
+    let rows =
+        db.query(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"), &[email.as_str().into()])?;
     Ok(rows.first().map(|row| Credentials { user: user(row), password_hash: row.text(5) }))
 }

@@ -44,7 +44,9 @@ fn main() -> anyhow::Result<()> {
             "--check" => check = true,
             "--no-build" => build = false,
             "--root" => root = PathBuf::from(args.next().context("--root needs a directory")?),
-            other => bail!("unknown argument {other:?}; usage: update-plan [--write] [--check] [--no-build] [--root DIR]"),
+            other => {
+                bail!("unknown argument {other:?}; usage: update-plan [--write] [--check] [--no-build] [--root DIR]")
+            }
         }
     }
     let manifest = Manifest::load(&root).map_err(anyhow::Error::msg)?;

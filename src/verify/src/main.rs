@@ -126,11 +126,7 @@ fn main() -> ExitCode {
                 }
             });
             progress.finish();
-            let output = if cli.json {
-                json(&report)
-            } else {
-                report.human_summary()
-            };
+            let output = if cli.json { json(&report) } else { report.human_summary() };
             (output, report.pass)
         }
         None => {
@@ -142,14 +138,8 @@ fn main() -> ExitCode {
             }
             let status_route = prober.status_route();
             progress.finish();
-            let report = Report::new(
-                prober.target().base(),
-                cli.samples,
-                cli.timeout,
-                cli.max_p99,
-                &samples,
-                status_route,
-            );
+            let report =
+                Report::new(prober.target().base(), cli.samples, cli.timeout, cli.max_p99, &samples, status_route);
             let output = if cli.json { json(&report) } else { report.human() };
             (output, report.pass)
         }

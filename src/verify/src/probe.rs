@@ -38,9 +38,7 @@ impl Target {
         if url.is_empty() {
             return Err(format!("empty URL; {example}"));
         }
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| format!("{url:?} is not a URL ({e}); {example}"))?;
+        let uri: Uri = url.parse().map_err(|e| format!("{url:?} is not a URL ({e}); {example}"))?;
         match uri.scheme_str() {
             Some("http") => {}
             Some(s) if s.eq_ignore_ascii_case("http") => {}
@@ -53,11 +51,7 @@ impl Target {
             None => {
                 let looks_like_host =
                     !url.contains("://") && (url.contains(':') || url.contains('.') || url == "localhost");
-                let guess = if !looks_like_host {
-                    String::new()
-                } else {
-                    format!(" (did you mean http://{url}?)")
-                };
+                let guess = if !looks_like_host { String::new() } else { format!(" (did you mean http://{url}?)") };
                 return Err(format!("{url:?} has no scheme{guess}; {example}"));
             }
         }
@@ -69,9 +63,7 @@ impl Target {
             return Err(format!("{url:?}: a base URL takes no query string; {example}"));
         }
         let prefix = uri.path().trim_end_matches('/');
-        Ok(Target {
-            base: format!("http://{authority}{prefix}"),
-        })
+        Ok(Target { base: format!("http://{authority}{prefix}") })
     }
 
     /// The base URL as given, normalised (no trailing slash).
@@ -238,22 +230,14 @@ impl Prober {
             .header("Connection", "close")
             .call()?;
         let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = match response.body_mut().with_config().limit(MAX_BODY).read_to_vec() {
             Ok(body) => body,
             // The kubelet truncates a long body and carries on.
             Err(ureq::Error::BodyExceedsLimit(_)) => Vec::new(),
             Err(e) => return Err(e),
         };
-        Ok(Answer {
-            status,
-            content_type,
-            body,
-        })
+        Ok(Answer { status, content_type, body })
     }
 
     /// One probe of `route`.
@@ -267,12 +251,7 @@ impl Prober {
             Ok(answer) => Err(Failure::Status(answer.status)),
             Err(e) => Err(Failure::from_error(e, self.timeout)),
         };
-        Sample {
-            route,
-            at,
-            elapsed,
-            result,
-        }
+        Sample { route, at, elapsed, result }
     }
 
     /// One round: every probe route once, at the same time (as the kubelets
@@ -280,10 +259,7 @@ impl Prober {
     pub fn round(&self) -> Vec<Sample> {
         std::thread::scope(|scope| {
             let handles: Vec<_> = ROUTES.iter().map(|route| scope.spawn(|| self.sample(route))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a probe thread panicked"))
-                .collect()
+            handles.into_iter().map(|h| h.join().expect("a probe thread panicked")).collect()
         })
     }
 
@@ -314,16 +290,9 @@ impl Prober {
             return report;
         }
         let parsed: Option<serde_json::Value> = serde_json::from_slice(&answer.body).ok();
-        report.status = parsed
-            .as_ref()
-            .and_then(|body| body.get("status"))
-            .and_then(|s| s.as_str())
-            .map(str::to_string);
-        if let Some(checks) = parsed
-            .as_ref()
-            .and_then(|body| body.get("checks"))
-            .and_then(|c| c.as_object())
-        {
+        report.status =
+            parsed.as_ref().and_then(|body| body.get("status")).and_then(|s| s.as_str()).map(str::to_string);
+        if let Some(checks) = parsed.as_ref().and_then(|body| body.get("checks")).and_then(|c| c.as_object()) {
             for (name, entries) in checks {
                 for entry in entries.as_array().into_iter().flatten() {
                     let status = entry.get("status").and_then(|s| s.as_str()).unwrap_or("unknown");
@@ -356,9 +325,7 @@ impl Prober {
             (None, None) => format!("HTTP {code}, but the body is not JSON"),
         };
         if !report.checks_not_passing.is_empty() {
-            report
-                .summary
-                .push_str(&format!("; not passing: {}", report.checks_not_passing.join(", ")));
+            report.summary.push_str(&format!("; not passing: {}", report.checks_not_passing.join(", ")));
         }
         report
     }
@@ -386,37 +353,20 @@ mod tests {
 
     #[test]
     fn bad_urls_get_one_line_errors() {
-        for bad in [
-            "",
-            "notaurl",
-            "127.0.0.1:3000",
-            "ftp://host/",
-            "https://host",
-            "http://",
-            "http://h/?a=1",
-            "http://a b",
-        ] {
+        for bad in
+            ["", "notaurl", "127.0.0.1:3000", "ftp://host/", "https://host", "http://", "http://h/?a=1", "http://a b"]
+        {
             let error = Target::parse(bad).expect_err(bad);
             assert!(!error.contains('\n'), "{bad}: {error}");
         }
-        assert!(
-            Target::parse("127.0.0.1:3000")
-                .unwrap_err()
-                .contains("did you mean http://127.0.0.1:3000")
-        );
+        assert!(Target::parse("127.0.0.1:3000").unwrap_err().contains("did you mean http://127.0.0.1:3000"));
     }
 
     #[test]
     fn failures_read_well() {
         assert_eq!(Failure::Status(503).to_string(), "HTTP 503");
-        assert_eq!(
-            Failure::TimedOut(Duration::from_secs(1)).to_string(),
-            "timed out after 1s"
-        );
-        assert_eq!(
-            Failure::TimedOut(Duration::from_millis(250)).to_string(),
-            "timed out after 250ms"
-        );
+        assert_eq!(Failure::TimedOut(Duration::from_secs(1)).to_string(), "timed out after 1s");
+        assert_eq!(Failure::TimedOut(Duration::from_millis(250)).to_string(), "timed out after 250ms");
         assert_eq!(Failure::Refused.to_string(), "connection refused");
     }
 }

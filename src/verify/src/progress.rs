@@ -25,11 +25,7 @@ pub fn allowed(json: bool) -> bool {
 
 impl Progress {
     pub fn off() -> Self {
-        Progress {
-            bar: None,
-            started: Instant::now(),
-            shown: AtomicBool::new(false),
-        }
+        Progress { bar: None, started: Instant::now(), shown: AtomicBool::new(false) }
     }
 
     /// `rounds` sampling rounds: how long they take is not known up front, so
@@ -43,11 +39,7 @@ impl Progress {
             ProgressStyle::with_template("{spinner} sampling {bar:30} {pos}/{len} rounds ({elapsed})")
                 .expect("a valid template"),
         );
-        Progress {
-            bar: Some(bar),
-            started: Instant::now(),
-            shown: AtomicBool::new(false),
-        }
+        Progress { bar: Some(bar), started: Instant::now(), shown: AtomicBool::new(false) }
     }
 
     /// A watch of known duration: shown from the start if over a second.
@@ -59,24 +51,13 @@ impl Progress {
         bar.set_style(
             ProgressStyle::with_template("{spinner} watching {bar:30} {elapsed}/{duration_total} {msg}")
                 .expect("a valid template")
-                .with_key(
-                    "duration_total",
-                    |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                        let total = Duration::from_millis(state.len().unwrap_or(0));
-                        let _ = write!(
-                            w,
-                            "{}",
-                            humantime::format_duration(Duration::from_secs(total.as_secs()))
-                        );
-                    },
-                ),
+                .with_key("duration_total", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let total = Duration::from_millis(state.len().unwrap_or(0));
+                    let _ = write!(w, "{}", humantime::format_duration(Duration::from_secs(total.as_secs())));
+                }),
         );
         bar.set_message("0 failed");
-        Progress {
-            bar: Some(bar),
-            started: Instant::now(),
-            shown: AtomicBool::new(true),
-        }
+        Progress { bar: Some(bar), started: Instant::now(), shown: AtomicBool::new(true) }
     }
 
     pub fn sample_tick(&self, rounds_done: u64) {

@@ -41,10 +41,8 @@ impl RouteSummary {
                 *reasons.entry(failure.to_string()).or_default() += 1;
             }
         }
-        let mut failure_reasons: Vec<ReasonCount> = reasons
-            .into_iter()
-            .map(|(reason, count)| ReasonCount { reason, count })
-            .collect();
+        let mut failure_reasons: Vec<ReasonCount> =
+            reasons.into_iter().map(|(reason, count)| ReasonCount { reason, count }).collect();
         failure_reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
         RouteSummary {
             route,
@@ -67,30 +65,18 @@ impl RouteSummary {
 }
 
 fn reasons_line(reasons: &[ReasonCount]) -> String {
-    reasons
-        .iter()
-        .map(|r| format!("{} × {}", r.count, r.reason))
-        .collect::<Vec<_>>()
-        .join(", ")
+    reasons.iter().map(|r| format!("{} × {}", r.count, r.reason)).collect::<Vec<_>>().join(", ")
 }
 
 /// One verdict over several routes: `"/ 20/20, /health 18/20, … successful (2 × HTTP 503)"`.
 fn group_verdict(routes: &[&RouteSummary]) -> Verdict {
-    let counts: Vec<String> = routes
-        .iter()
-        .map(|r| format!("{} {}/{}", r.route, r.successes, r.samples))
-        .collect();
+    let counts: Vec<String> = routes.iter().map(|r| format!("{} {}/{}", r.route, r.successes, r.samples)).collect();
     let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
     for reason in routes.iter().flat_map(|r| &r.failure_reasons) {
         *reasons.entry(&reason.reason).or_default() += reason.count;
     }
-    let mut reasons: Vec<ReasonCount> = reasons
-        .into_iter()
-        .map(|(reason, count)| ReasonCount {
-            reason: reason.to_string(),
-            count,
-        })
-        .collect();
+    let mut reasons: Vec<ReasonCount> =
+        reasons.into_iter().map(|(reason, count)| ReasonCount { reason: reason.to_string(), count }).collect();
     reasons.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.reason.cmp(&b.reason)));
     let pass = routes.iter().all(|r| r.all_ok());
     let mut reason = if pass {
@@ -125,12 +111,7 @@ pub struct Verdicts {
 
 impl Verdicts {
     pub fn judge(routes: &[RouteSummary], max_p99: Duration) -> Self {
-        let route = |name: &str| {
-            routes
-                .iter()
-                .find(|r| r.route == name)
-                .expect("every probe route is summarised")
-        };
+        let route = |name: &str| routes.iter().find(|r| r.route == name).expect("every probe route is summarised");
         let single = |name: &str| group_verdict(&[route(name)]);
         let readiness = single("/readiness");
         let liveness = single("/liveness");
@@ -144,15 +125,9 @@ impl Verdicts {
             .map(|(name, _)| *name)
             .collect();
         let deployment_ready = if failing.is_empty() {
-            Verdict {
-                pass: true,
-                reason: "readiness, liveness and health all pass".into(),
-            }
+            Verdict { pass: true, reason: "readiness, liveness and health all pass".into() }
         } else {
-            Verdict {
-                pass: false,
-                reason: format!("not ready: {} failed", failing.join(", ")),
-            }
+            Verdict { pass: false, reason: format!("not ready: {} failed", failing.join(", ")) }
         };
 
         let limit = humantime::format_duration(max_p99);
@@ -178,24 +153,12 @@ impl Verdicts {
         let speed = match (slow.is_empty(), slowest) {
             (true, Some((route, latency))) => Verdict {
                 pass: true,
-                reason: format!(
-                    "every p99 under {limit} (slowest: {route} p99 {:.1} ms)",
-                    ms(latency.p99)
-                ),
+                reason: format!("every p99 under {limit} (slowest: {route} p99 {:.1} ms)", ms(latency.p99)),
             },
-            _ => Verdict {
-                pass: false,
-                reason: format!("{}; limit: p99 under {limit}", slow.join(", ")),
-            },
+            _ => Verdict { pass: false, reason: format!("{}; limit: p99 under {limit}", slow.join(", ")) },
         };
 
-        Verdicts {
-            readiness,
-            liveness,
-            health,
-            deployment_ready,
-            speed,
-        }
+        Verdicts { readiness, liveness, health, deployment_ready, speed }
     }
 
     pub fn all_pass(&self) -> bool {
@@ -278,12 +241,7 @@ impl Report {
         );
         out.push_str("\nVerdicts\n");
         for (name, verdict) in self.verdicts.list() {
-            let _ = writeln!(
-                out,
-                "  {}  {name:<16}  {}",
-                if verdict.pass { "PASS" } else { "FAIL" },
-                verdict.reason
-            );
+            let _ = writeln!(out, "  {}  {name:<16}  {}", if verdict.pass { "PASS" } else { "FAIL" }, verdict.reason);
         }
         out.push_str(&hints(&self.url, &self.routes, self.nothing_answered));
         out
@@ -315,11 +273,8 @@ fn fmt_ms(d: Option<f64>) -> String {
 /// The per-route table.
 pub fn table(routes: &[RouteSummary]) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "  {:<12} {:>9}  {:>8} {:>8} {:>8} {:>8}",
-        "route", "ok", "p50 ms", "p95 ms", "p99 ms", "max ms"
-    );
+    let _ =
+        writeln!(out, "  {:<12} {:>9}  {:>8} {:>8} {:>8} {:>8}", "route", "ok", "p50 ms", "p95 ms", "p99 ms", "max ms");
     for r in routes {
         let l = r.latency_ms.as_ref();
         let _ = writeln!(

@@ -97,11 +97,7 @@ mod tests {
 
     #[test]
     fn latency_summary_in_milliseconds() {
-        let values = vec![
-            Duration::from_micros(1_234),
-            Duration::from_micros(2_500),
-            Duration::from_micros(900),
-        ];
+        let values = vec![Duration::from_micros(1_234), Duration::from_micros(2_500), Duration::from_micros(900)];
         let latency = Latency::of(&values).unwrap();
         assert_eq!(latency.p50_ms, 1.234);
         assert_eq!(latency.p95_ms, 2.5);

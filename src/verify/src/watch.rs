@@ -46,10 +46,7 @@ impl FailedSample {
     }
 
     fn line(&self) -> String {
-        format!(
-            "{}  FAIL  {:<12} {}  ({:.1} ms)",
-            self.time, self.route, self.reason, self.elapsed_ms
-        )
+        format!("{}  FAIL  {:<12} {}  ({:.1} ms)", self.time, self.route, self.reason, self.elapsed_ms)
     }
 }
 
@@ -88,12 +85,7 @@ fn windows(rounds: &[Round]) -> Vec<Window> {
         let (first, last) = (&group[0], &group[group.len() - 1]);
         let routes: Vec<&'static str> = crate::probe::ROUTES
             .into_iter()
-            .filter(|route| {
-                group
-                    .iter()
-                    .flat_map(|r| &r.samples)
-                    .any(|s| s.route == *route && !s.ok())
-            })
+            .filter(|route| group.iter().flat_map(|r| &r.samples).any(|s| s.route == *route && !s.ok()))
             .collect();
         windows.push(Window {
             start: rfc3339(first.start),
@@ -149,11 +141,7 @@ impl WatchReport {
         if self.windows.is_empty() {
             out.push_str("\nFailure windows: none\n");
         } else {
-            let _ = writeln!(
-                out,
-                "\nFailure windows (consecutive failed rounds): {}",
-                self.windows.len()
-            );
+            let _ = writeln!(out, "\nFailure windows (consecutive failed rounds): {}", self.windows.len());
             for (i, w) in self.windows.iter().enumerate() {
                 let _ = writeln!(
                     out,
@@ -251,18 +239,10 @@ mod tests {
                 route,
                 at: start,
                 elapsed: Duration::from_millis(2),
-                result: if failing.contains(route) {
-                    Err(Failure::Status(503))
-                } else {
-                    Ok(200)
-                },
+                result: if failing.contains(route) { Err(Failure::Status(503)) } else { Ok(200) },
             })
             .collect();
-        Round {
-            start,
-            end: start + Duration::from_millis(5),
-            samples,
-        }
+        Round { start, end: start + Duration::from_millis(5), samples }
     }
 
     #[test]

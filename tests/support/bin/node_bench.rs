@@ -122,7 +122,8 @@ fn main() {
     drop(task);
 
     // The split's accounts SpinApp alone: where logins land in that layout.
-    let accounts = spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").expect("deploy/split/accounts.yaml");
+    let accounts =
+        spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").expect("deploy/split/accounts.yaml");
     let accounts_env = accounts.container_env(|name| (name == "auth_secret").then(|| TEST_AUTH_SECRET.to_string()));
     let task = node.run(&image, RunOptions { env: accounts_env, ..Default::default() });
     register(&task.url(""));
@@ -157,21 +158,37 @@ fn main() {
     let (s, u) = (&report["shim"], &report["spin_up"]);
     println!("{} | {} | {}", report["versions"]["spin"], report["versions"]["shim"], report["versions"]["containerd"]);
     println!("{} cores, wrk {}", report["machine"]["cores"], report["wrk"]);
-    println!("push {:.2} s, pull {:.2} s, ctr run → first 200: {:.2} s (cold), {:.2} s (precompiled on this node)",
-        s["push_s"].as_f64().unwrap(), s["pull_s"].as_f64().unwrap(),
-        s["run_to_first_200_cold_s"].as_f64().unwrap(), s["run_to_first_200_precompiled_s"].as_f64().unwrap());
+    println!(
+        "push {:.2} s, pull {:.2} s, ctr run → first 200: {:.2} s (cold), {:.2} s (precompiled on this node)",
+        s["push_s"].as_f64().unwrap(),
+        s["pull_s"].as_f64().unwrap(),
+        s["run_to_first_200_cold_s"].as_f64().unwrap(),
+        s["run_to_first_200_precompiled_s"].as_f64().unwrap()
+    );
     println!("{:<28} {:>14} {:>14}", "", "shim", "spin up");
     for (label, key) in [("/readiness req/s", "requests_per_s"), ("/readiness p50", "p50"), ("/readiness p99", "p99")] {
-        println!("{label:<28} {:>14} {:>14}", s["probe_readiness"][key].as_str().unwrap(), u["probe_readiness"][key].as_str().unwrap());
+        println!(
+            "{label:<28} {:>14} {:>14}",
+            s["probe_readiness"][key].as_str().unwrap(),
+            u["probe_readiness"][key].as_str().unwrap()
+        );
     }
-    for (label, key) in [("memory idle (MiB)", "memory_idle_mib"), ("memory peak, 40 logins (MiB)", "memory_peak_40_logins_mib"), ("logins/s (40 clients)", "logins_per_s")] {
+    for (label, key) in [
+        ("memory idle (MiB)", "memory_idle_mib"),
+        ("memory peak, 40 logins (MiB)", "memory_peak_40_logins_mib"),
+        ("logins/s (40 clients)", "logins_per_s"),
+    ] {
         println!("{label:<28} {:>14.1} {:>14.1}", s[key].as_f64().unwrap(), u[key].as_f64().unwrap());
     }
     let a = &report["shim_accounts_spinapp"];
     println!(
         "split accounts SpinApp on the shim: memory idle {:.1} MiB, peak under 40 logins {:.1} MiB, {:.1} logins/s",
-        a["memory_idle_mib"].as_f64().unwrap(), a["memory_peak_40_logins_mib"].as_f64().unwrap(), a["logins_per_s"].as_f64().unwrap()
+        a["memory_idle_mib"].as_f64().unwrap(),
+        a["memory_peak_40_logins_mib"].as_f64().unwrap(),
+        a["logins_per_s"].as_f64().unwrap()
     );
-    println!("shim memory: the task's container cgroup (what a pod limit sees); spin up: resident memory of spin and its trigger");
+    println!(
+        "shim memory: the task's container cgroup (what a pod limit sees); spin up: resident memory of spin and its trigger"
+    );
     println!("written to {}", out.display());
 }
