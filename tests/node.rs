@@ -47,7 +47,7 @@ fn secret_value(name: &str, database: Option<&TestDatabase>) -> Option<String> {
 }
 
 #[track_caller]
-fn assert_probes_answer(task: &Task) {
+fn assert_probes_answer(task: &Task<'_>) {
     for route in PROBE_ROUTES {
         let reply = http::get(&task.url(route)).unwrap();
         assert_eq!(reply.status, 200, "{route}: {}\n{}", reply.text(), task.logs());
@@ -56,13 +56,13 @@ fn assert_probes_answer(task: &Task) {
     assert_eq!(http::get(&task.url("/readiness")).unwrap().json()["ready"], true);
 }
 
-fn call(task: &Task, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> http::Reply {
+fn call(task: &Task<'_>, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> http::Reply {
     call_json(&task.url(path), method, token, body).unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", task.logs()))
 }
 
 /// register → login → me → workspace → contact → the contact listed.
 /// Returns the login token.
-fn user_journey(task: &Task, email: &str) -> String {
+fn user_journey(task: &Task<'_>, email: &str) -> String {
     let credentials = json!({"email": email, "password": "a long password"});
     let reply = call(task, "POST", "/api/auth/register", None, Some(credentials.clone()));
     assert_eq!(reply.status, 201, "register: {}\n{}", reply.text(), task.logs());
@@ -85,7 +85,7 @@ fn user_journey(task: &Task, email: &str) -> String {
     token
 }
 
-fn login(task: &Task, email: &str) -> http::Reply {
+fn login(task: &Task<'_>, email: &str) -> http::Reply {
     call(task, "POST", "/api/auth/login", None, Some(json!({"email": email, "password": "a long password"})))
 }
 
@@ -221,7 +221,7 @@ mod on_shim {
         let image = node.reference("mewayz-api", "v1");
         node.push(repo_root(), &image);
         node.pull(&image);
-        let register = |task: &Task| {
+        let register = |task: &Task<'_>| {
             let body = json!({"email": "vars@example.com", "password": "a long password"});
             call(task, "POST", "/api/auth/register", None, Some(body))
         };
@@ -246,7 +246,7 @@ mod on_shim {
         node.pull(&image);
         let apps = spinapps("split");
         // Every SpinApp's pod at once, as a cluster runs them.
-        let tasks: Vec<(Doc, Task)> = apps
+        let tasks: Vec<(Doc, Task<'_>)> = apps
             .into_iter()
             .map(|app| {
                 let env = app.container_env(|name| secret_value(name, None));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): installs what the tests need on a
-# fresh machine with Rust, then runs every tier:
+# fresh machine with Rust, checks formatting and lints, then runs every tier:
 #   a. native unit tests of each crate;
 #   b. artifact tests of the built .wasm (wasmparser, embedded wasmtime);
 #   c. end-to-end tests on a real `spin up`, on SQLite and on PostgreSQL;
@@ -86,6 +86,16 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+
+# --- Formatting and lints: the workspace natively, each component for the
+# wasm target its spin.toml build command names -------------------------------
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
+for target in $(grep -o -- '--target [^ ]*' spin.toml | awk '{print $2}' | sort -u); do
+  packages=$(grep -o -- "--package [^ ]* --target $target" spin.toml | awk '{print "--package", $2}' | sort -u)
+  # shellcheck disable=SC2086 # one word per flag and package name
+  cargo clippy --locked --quiet --target "$target" $packages -- -D warnings
+done
 
 # Build every component once, as `spin build` would, and show their sizes.
 cargo run --quiet -p mewayz-tests --bin build-components

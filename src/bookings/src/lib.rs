@@ -26,7 +26,7 @@ static FIELDS: [Field; 6] = [
     Field::optional("notes", Kind::Text { max: 2000 }),
 ];
 
-fn check_slot(db: &Db, write: &WriteContext) -> Result<Derived, ApiError> {
+fn check_slot(db: &Db, write: &WriteContext<'_>) -> Result<Derived, ApiError> {
     let service_id = value(write.data, "service_id").as_str().unwrap_or_default();
     let service = store::get_for_update(db, "services", write.workspace_id, service_id)?
         .ok_or_else(|| ApiError::invalid("service_id", "no such service in this workspace"))?;

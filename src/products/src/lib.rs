@@ -26,7 +26,7 @@ static FIELDS: [Field; 9] = [
 ];
 
 /// A sale price above the price is a mistake, not a sale.
-fn check_prices(_db: &Db, write: &WriteContext) -> Result<Derived, ApiError> {
+fn check_prices(_db: &Db, write: &WriteContext<'_>) -> Result<Derived, ApiError> {
     let sale = write.data.get("sale_price").and_then(Value::as_i64);
     let price = value(write.data, "price").as_i64();
     if let (Some(sale), Some(price)) = (sale, price)

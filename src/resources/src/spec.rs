@@ -76,7 +76,7 @@ impl FieldError {
 
 /// A module's checks that need the database (a referenced record exists, a
 /// slot has room). Run inside the write's transaction.
-pub type WriteHook = fn(&mewayz_store::Db, &WriteContext) -> Result<Derived, mewayz_api::ApiError>;
+pub type WriteHook = fn(&mewayz_store::Db, &WriteContext<'_>) -> Result<Derived, mewayz_api::ApiError>;
 
 /// Adds module-specific fields (counters and the like) to a record's API view.
 pub type Presenter = fn(&Record, &mut Map<String, Value>);
