@@ -208,3 +208,26 @@ on_both_backends! {
         assert_error(&reply, 404, "not_found");
     }
 }
+
+mod on_spin_postgres {
+    use mewayz_tests::{app::Backend, postgres::psql};
+
+    use super::*;
+
+    /// A role this build does not know — say, written by a newer component
+    /// while a split rollout is half done — is a logged JSON 500 for whoever
+    /// holds it, never a silent `viewer` and never a trap without an answer.
+    #[test]
+    fn a_stored_role_this_build_does_not_know_is_a_json_500_not_a_viewer() {
+        let app = &TestApp::start(Backend::Postgres);
+        let t = team(app);
+        let db = &app.database.as_ref().unwrap().url;
+        psql(db, "ALTER TABLE workspace_members DROP CONSTRAINT workspace_members_role_check");
+        psql(db, &format!("UPDATE workspace_members SET role = 'auditor' WHERE user_id = '{}'", t.viewer.id));
+        let path = format!("/api/workspaces/{}", t.workspace);
+        assert_error(&app.get(&path, &t.viewer.token), 500, "internal_error");
+        assert!(app.spin.logs().contains(r#"unknown role "auditor""#), "{}", app.spin.logs());
+        // Rows the build understands still read as before.
+        assert_eq!(app.get(&path, &t.owner.token).status, 200);
+    }
+}

@@ -139,11 +139,26 @@ impl SpinApp {
         total
     }
 
-    /// What Spin printed so far (stdout, then stderr).
+    /// What Spin printed so far (stdout, then stderr), then what each
+    /// component wrote (Spin keeps component stdio in the state's `logs/`).
     pub fn logs(&self) -> String {
         let out = std::fs::read_to_string(&self.log).unwrap_or_default();
         let err = std::fs::read_to_string(self.log.with_file_name("spin.err")).unwrap_or_default();
-        format!("--- spin stdout ---\n{out}\n--- spin stderr ---\n{err}")
+        let mut text = format!("--- spin stdout ---\n{out}\n--- spin stderr ---\n{err}");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.log.with_file_name("spin").join("logs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for file in files {
+            let content = std::fs::read_to_string(&file).unwrap_or_default();
+            if !content.is_empty() {
+                text.push_str(&format!("\n--- {} ---\n{content}", file.file_name().unwrap().to_string_lossy()));
+            }
+        }
+        text
     }
 }
 

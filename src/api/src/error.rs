@@ -132,6 +132,7 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(why) => ApiError::unavailable(why),
             StoreError::Conflict => ApiError::conflict("conflict", "this conflicts with an existing record"),
             StoreError::Query(why) => ApiError::internal(why),
+            StoreError::Corrupt(why) => ApiError::internal(format!("stored data is corrupt: {why}")),
         }
     }
 }

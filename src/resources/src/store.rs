@@ -39,17 +39,18 @@ impl Record {
 
 const COLUMNS: &str = "id, workspace_id, status, data, visits, created_at, updated_at";
 
-fn record(row: &Row) -> Record {
-    Record {
-        id: row.text(0),
-        workspace_id: row.text(1),
-        status: row.text(2),
-        data: serde_json::from_str(&row.text(3)).unwrap_or_default(),
-        visits: row.int(4),
-        created_at: row.int(5),
-        updated_at: row.int(6),
+fn record(row: &Row) -> Result<Record, StoreError> {
+    Ok(Record {
+        id: row.text(0)?,
+        workspace_id: row.text(1)?,
+        status: row.text(2)?,
+        data: serde_json::from_str(&row.text(3)?)
+            .map_err(|e| StoreError::Corrupt(format!("record data is not a JSON object: {e}")))?,
+        visits: row.int(4)?,
+        created_at: row.int(5)?,
+        updated_at: row.int(6)?,
         clicks: Vec::new(),
-    }
+    })
 }
 
 /// What a list asks for besides the page.
@@ -136,7 +137,7 @@ pub fn get(db: &Db, spec: &ModuleSpec, workspace_id: &str, id: &str) -> Result<O
         &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3"),
         &[id.into(), workspace_id.into(), spec.name.into()],
     )?;
-    Ok(rows.first().map(record))
+    rows.first().map(record).transpose()
 }
 
 pub fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
@@ -169,7 +170,7 @@ pub fn list(
         params.push(tag.to_lowercase().into());
         conditions.push_str(&format!(" AND id IN (SELECT record_id FROM record_tags WHERE tag = ${})", params.len()));
     }
-    let total = db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?[0].int(0);
+    let total = Row::single_int(&db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?)?;
     let n = params.len();
     params.push(i64::from(page.limit).into());
     params.push((page.offset as i64).into());
@@ -182,7 +183,7 @@ pub fn list(
         ),
         &params,
     )?;
-    Ok((rows.iter().map(record).collect(), total))
+    Ok((rows.iter().map(record).collect::<Result<_, _>>()?, total))
 }
 
 /// `(status, count)` for every status present.
@@ -191,7 +192,7 @@ pub fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> Result
         "SELECT status, COUNT(*) FROM records WHERE workspace_id = $1 AND module = $2 GROUP BY status ORDER BY status",
         &[workspace_id.into(), spec.name.into()],
     )?;
-    Ok(rows.iter().map(|row| (row.text(0), row.int(1))).collect())
+    rows.iter().map(|row| Ok((row.text(0)?, row.int(1)?))).collect()
 }
 
 /// How many records of `module` referencing `ref_id` overlap `[starts_at, ends_at)`
@@ -217,7 +218,7 @@ pub fn count_overlapping(
             except_id.unwrap_or("").into(),
         ],
     )?;
-    Ok(rows[0].int(0))
+    Row::single_int(&rows)
 }
 
 /// A record of any module by id within a workspace, locked for the rest of
@@ -228,7 +229,7 @@ pub fn get_for_update(db: &Db, module: &str, workspace_id: &str, id: &str) -> Re
         &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3{lock}"),
         &[id.into(), workspace_id.into(), module.into()],
     )?;
-    Ok(rows.first().map(record))
+    rows.first().map(record).transpose()
 }
 
 /// A published record by its public unique key (a bio site's slug).
@@ -237,7 +238,7 @@ pub fn find_public(db: &Db, module: &str, key: &str) -> Result<Option<Record>, S
         &format!("SELECT {COLUMNS} FROM records WHERE module = $1 AND unique_key = $2"),
         &[module.into(), key.into()],
     )?;
-    Ok(rows.first().map(record))
+    rows.first().map(record).transpose()
 }
 
 pub fn count_visit(db: &Db, id: &str) -> Result<(), StoreError> {
@@ -261,8 +262,13 @@ pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> 
         &[first.workspace_id.clone().into()],
     )?;
     for record in records.iter_mut() {
-        record.clicks =
-            rows.iter().filter(|row| row.text(0) == record.id).map(|row| (row.text(1), row.int(2))).collect();
+        let mut clicks = Vec::new();
+        for row in &rows {
+            if row.text(0)? == record.id {
+                clicks.push((row.text(1)?, row.int(2)?));
+            }
+        }
+        record.clicks = clicks.into_iter().collect();
     }
     Ok(())
 }

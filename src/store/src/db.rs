@@ -41,34 +41,49 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 #[derive(Debug, Clone)]
 pub struct Row(Vec<Value>);
 
+/// A column that is not what the query expects is a schema problem, not a
+/// reason to trap: it becomes an error the HTTP layer logs and answers 500.
 impl Row {
-    pub fn text(&self, i: usize) -> String {
-        match &self.0[i] {
-            Value::Text(s) => s.clone(),
-            other => panic!("column {i} is not text: {other:?}"),
+    fn column(&self, i: usize) -> Result<&Value, StoreError> {
+        self.0.get(i).ok_or_else(|| StoreError::Corrupt(format!("no column {i} in a row of {}", self.0.len())))
+    }
+
+    fn mismatch(&self, i: usize, expected: &str) -> StoreError {
+        StoreError::Corrupt(format!("column {i} is not {expected}: {:?}", self.0.get(i)))
+    }
+
+    /// The integer in the first column of the first row: a `COUNT(*)`.
+    pub fn single_int(rows: &[Row]) -> Result<i64, StoreError> {
+        rows.first().ok_or_else(|| StoreError::Corrupt("a count returned no row".into()))?.int(0)
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        match self.column(i)? {
+            Value::Text(s) => Ok(s.clone()),
+            _ => Err(self.mismatch(i, "text")),
         }
     }
 
-    pub fn opt_text(&self, i: usize) -> Option<String> {
-        match &self.0[i] {
-            Value::Null => None,
-            _ => Some(self.text(i)),
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.column(i)? {
+            Value::Null => Ok(None),
+            _ => self.text(i).map(Some),
         }
     }
 
-    pub fn int(&self, i: usize) -> i64 {
-        match &self.0[i] {
-            Value::Int(n) => *n,
-            other => panic!("column {i} is not an integer: {other:?}"),
+    pub fn int(&self, i: usize) -> Result<i64, StoreError> {
+        match self.column(i)? {
+            Value::Int(n) => Ok(*n),
+            _ => Err(self.mismatch(i, "an integer")),
         }
     }
 
     /// SQLite stores booleans as 0/1, PostgreSQL as booleans.
-    pub fn bool(&self, i: usize) -> bool {
-        match &self.0[i] {
-            Value::Bool(b) => *b,
-            Value::Int(n) => *n != 0,
-            other => panic!("column {i} is not a boolean: {other:?}"),
+    pub fn bool(&self, i: usize) -> Result<bool, StoreError> {
+        match self.column(i)? {
+            Value::Bool(b) => Ok(*b),
+            Value::Int(n) => Ok(*n != 0),
+            _ => Err(self.mismatch(i, "a boolean")),
         }
     }
 }
@@ -82,6 +97,9 @@ pub enum StoreError {
     Conflict,
     /// The statement failed for another reason (a bug or a schema problem).
     Query(String),
+    /// A stored value is not what the schema promises (a column of the wrong
+    /// type, an unknown role, record data that is not a JSON object).
+    Corrupt(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -90,6 +108,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Unavailable(why) => write!(f, "database unavailable: {why}"),
             StoreError::Conflict => f.write_str("unique constraint violated"),
             StoreError::Query(why) => write!(f, "query failed: {why}"),
+            StoreError::Corrupt(why) => write!(f, "stored data is corrupt: {why}"),
         }
     }
 }
@@ -247,5 +266,34 @@ fn pg_error(err: pg4::PgError) -> StoreError {
         pg4::PgError::QueryFailed(pg4::QueryError::Text(msg)) => StoreError::Unavailable(msg),
         pg4::PgError::ConnectionFailed(msg) | pg4::PgError::Other(msg) => StoreError::Unavailable(msg),
         other => StoreError::Query(format!("{other:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn corrupt(result: Result<impl std::fmt::Debug, StoreError>) -> String {
+        match result {
+            Err(StoreError::Corrupt(why)) => why,
+            other => panic!("expected corrupt data, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn columns_of_an_unexpected_type_are_errors_not_traps() {
+        let row = Row(vec![Value::Int(7), Value::Text("x".into()), Value::Null, Value::Bool(true)]);
+        assert_eq!(row.int(0), Ok(7));
+        assert_eq!(row.text(1), Ok("x".to_string()));
+        assert_eq!(row.opt_text(2), Ok(None));
+        assert_eq!(row.bool(3), Ok(true));
+        assert_eq!(row.bool(0), Ok(true), "SQLite's 0/1 booleans");
+        assert!(corrupt(row.text(0)).contains("column 0 is not text"));
+        assert!(corrupt(row.int(1)).contains("column 1 is not an integer"));
+        assert!(corrupt(row.bool(1)).contains("column 1 is not a boolean"));
+        assert!(corrupt(row.opt_text(0)).contains("not text"));
+        assert!(corrupt(row.text(9)).contains("no column 9"));
+        assert!(corrupt(Row::single_int(&[])).contains("no row"));
+        assert_eq!(Row::single_int(&[row]), Ok(7));
     }
 }

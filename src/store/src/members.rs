@@ -33,22 +33,28 @@ impl From<StoreError> for MemberError {
 const SELECT: &str = "SELECT m.workspace_id, m.user_id, u.email, u.full_name, m.role, m.invited_by, m.joined_at
     FROM workspace_members m JOIN users u ON u.id = m.user_id";
 
-fn member(row: &Row) -> Member {
-    Member {
-        workspace_id: row.text(0),
-        user_id: row.text(1),
-        email: row.text(2),
-        full_name: row.opt_text(3),
-        role: Role::parse("role", &row.text(4)).unwrap_or(Role::Viewer),
-        invited_by: row.opt_text(5),
-        joined_at: row.int(6),
-    }
+/// A role read back from the database: one the app did not write is corrupt
+/// data, never a silent `viewer`.
+pub(crate) fn stored_role(text: &str) -> Result<Role, StoreError> {
+    Role::parse("role", text).map_err(|_| StoreError::Corrupt(format!("unknown role {text:?}")))
+}
+
+fn member(row: &Row) -> Result<Member, StoreError> {
+    Ok(Member {
+        workspace_id: row.text(0)?,
+        user_id: row.text(1)?,
+        email: row.text(2)?,
+        full_name: row.opt_text(3)?,
+        role: stored_role(&row.text(4)?)?,
+        invited_by: row.opt_text(5)?,
+        joined_at: row.int(6)?,
+    })
 }
 
 pub fn list(db: &Db, workspace_id: &str) -> Result<Vec<Member>, StoreError> {
     let rows =
         db.query(&format!("{SELECT} WHERE m.workspace_id = $1 ORDER BY m.joined_at, u.email"), &[workspace_id.into()])?;
-    Ok(rows.iter().map(member).collect())
+    rows.iter().map(member).collect()
 }
 
 pub fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>, StoreError> {
@@ -56,7 +62,7 @@ pub fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>
         &format!("{SELECT} WHERE m.workspace_id = $1 AND m.user_id = $2"),
         &[workspace_id.into(), user_id.into()],
     )?;
-    Ok(rows.first().map(member))
+    rows.first().map(member).transpose()
 }
 
 /// Adds a member. `Conflict` if they already are one.
@@ -84,7 +90,7 @@ pub fn change(db: &Db, workspace_id: &str, user_id: &str, new_role: Option<Role>
             )?
             .iter()
             .map(|row| row.text(0))
-            .collect();
+            .collect::<Result<_, _>>()?;
         let is_owner = owners.iter().any(|o| o == user_id);
         if is_owner && owners.len() == 1 && new_role != Some(Role::Owner) {
             return Err(MemberError::LastOwner);
@@ -101,4 +107,15 @@ pub fn change(db: &Db, workspace_id: &str, user_id: &str, new_role: Option<Role>
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_stored_role_is_corrupt_data_not_a_viewer() {
+        assert_eq!(stored_role("admin"), Ok(Role::Admin));
+        assert_eq!(stored_role("superuser"), Err(StoreError::Corrupt("unknown role \"superuser\"".into())));
+    }
 }

@@ -122,7 +122,7 @@ pub fn ensure_current(db: &Db) -> Result<(), StoreError> {
 
 fn applied_version(db: &Db) -> Result<i64, StoreError> {
     let rows = db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
-    Ok(rows.first().map_or(0, |row| row.int(0)))
+    rows.first().map_or(Ok(0), |row| row.int(0))
 }
 
 #[cfg(test)]

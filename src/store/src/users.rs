@@ -24,14 +24,14 @@ pub struct Credentials {
 
 const COLUMNS: &str = "id, email, full_name, is_active, created_at";
 
-fn user(row: &Row) -> User {
-    User {
-        id: row.text(0),
-        email: row.text(1),
-        full_name: row.opt_text(2),
-        is_active: row.bool(3),
-        created_at: row.int(4),
-    }
+fn user(row: &Row) -> Result<User, StoreError> {
+    Ok(User {
+        id: row.text(0)?,
+        email: row.text(1)?,
+        full_name: row.opt_text(2)?,
+        is_active: row.bool(3)?,
+        created_at: row.int(4)?,
+    })
 }
 
 /// Creates an account. `StoreError::Conflict` if the email is taken.
@@ -60,16 +60,16 @@ pub fn create(db: &Db, email: &Email, password_hash: &str, full_name: Option<&Fu
 
 pub fn find(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[id.into()])?;
-    Ok(rows.first().map(user))
+    rows.first().map(user).transpose()
 }
 
 pub fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"), &[email.as_str().into()])?;
-    Ok(rows.first().map(user))
+    rows.first().map(user).transpose()
 }
 
 pub fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, StoreError> {
     let rows =
         db.query(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"), &[email.as_str().into()])?;
-    Ok(rows.first().map(|row| Credentials { user: user(row), password_hash: row.text(5) }))
+    rows.first().map(|row| Ok(Credentials { user: user(row)?, password_hash: row.text(5)? })).transpose()
 }

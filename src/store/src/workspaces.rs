@@ -29,17 +29,17 @@ pub struct WorkspaceChanges {
 
 const COLUMNS: &str = "w.id, w.name, w.slug, w.description, w.created_by, w.created_at, w.updated_at, m.role";
 
-fn workspace(row: &Row) -> Workspace {
-    Workspace {
-        id: row.text(0),
-        name: row.text(1),
-        slug: row.text(2),
-        description: row.text(3),
-        created_by: row.text(4),
-        created_at: row.int(5),
-        updated_at: row.int(6),
-        role: Role::parse("role", &row.text(7)).unwrap_or(Role::Viewer),
-    }
+fn workspace(row: &Row) -> Result<Workspace, StoreError> {
+    Ok(Workspace {
+        id: row.text(0)?,
+        name: row.text(1)?,
+        slug: row.text(2)?,
+        description: row.text(3)?,
+        created_by: row.text(4)?,
+        created_at: row.int(5)?,
+        updated_at: row.int(6)?,
+        role: crate::members::stored_role(&row.text(7)?)?,
+    })
 }
 
 /// Creates a workspace with `owner` as its first owner. `Conflict` if the slug is taken.
@@ -95,7 +95,8 @@ pub fn list_for_member(db: &Db, user_id: &str, page: Page) -> Result<(Vec<Worksp
         &[user_id.into(), i64::from(page.limit).into(), (page.offset as i64).into()],
     )?;
     let total = db.query("SELECT COUNT(*) FROM workspace_members WHERE user_id = $1", &[user_id.into()])?;
-    Ok((rows.iter().map(workspace).collect(), total[0].int(0)))
+    let total = Row::single_int(&total)?;
+    Ok((rows.iter().map(workspace).collect::<Result<_, _>>()?, total))
 }
 
 /// The workspace as `user_id` sees it, or `None` if they are not a member.
@@ -108,7 +109,7 @@ pub fn find_for_member(db: &Db, workspace_id: &str, user_id: &str) -> Result<Opt
         ),
         &[workspace_id.into(), user_id.into()],
     )?;
-    Ok(rows.first().map(workspace))
+    rows.first().map(workspace).transpose()
 }
 
 /// Applies `changes`. `Conflict` if the new slug is taken.
