@@ -3,7 +3,7 @@
 
 use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
 use mewayz_domain::{Page, Role};
-use mewayz_store::Db;
+use mewayz_store::{Db, StoreError};
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
 
@@ -84,22 +84,26 @@ fn write(
             None => Derived::default(),
         };
         let written = match id {
-            None => Some(store::insert(db, spec, ws, data, &derived)?),
+            None => Some(store::insert(db, spec, ws, data, &derived).map_err(|e| unique_conflict(spec, e))?),
             Some(id) => {
-                store::update(db, spec, id, data, &derived)?;
+                store::update(db, spec, id, data, &derived).map_err(|e| unique_conflict(spec, e))?;
                 None
             }
         };
         Ok::<_, ApiError>(written)
     })
-    .map_err(|err| match (err.code, spec.unique) {
-        ("conflict", Some(field)) => {
+}
+
+/// A uniqueness conflict on a module's unique field names that field.
+fn unique_conflict(spec: &ModuleSpec, err: StoreError) -> ApiError {
+    match (err, spec.unique) {
+        (StoreError::Conflict, Some(field)) => {
             let mut taken = ApiError::conflict("conflict", format!("another record already uses this {field}"));
             taken.field = Some(field.to_string());
             taken
         }
-        _ => err,
-    })
+        (err, _) => err.into(),
+    }
 }
 
 fn create(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
