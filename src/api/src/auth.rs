@@ -19,11 +19,7 @@ pub fn now_seconds() -> u64 {
 /// refused like a bad one. A database failure is a 503, never a pass.
 pub fn authenticate(req: &ApiRequest, open_db: impl FnOnce() -> Result<Db, ApiError>) -> Result<(Db, User), ApiError> {
     let secret = Config::auth_secret()?;
-    let token = req
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+    let token = mewayz_auth::bearer_token(req.header("authorization"))
         .ok_or_else(|| ApiError::unauthorized("send an access token as Authorization: Bearer <token>"))?;
     let claims = verify_token(&secret, token, now_seconds())
         .map_err(|_| ApiError::unauthorized("the access token is invalid or expired"))?;

@@ -56,12 +56,7 @@ impl ApiRequest {
     /// A query parameter, percent-decoded (`+` is a space); `None` if absent
     /// or empty.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.query()
-            .split('&')
-            .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| percent_decode(value))
-            .filter(|value| !value.is_empty())
+        query_param(self.query(), name)
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -85,31 +80,6 @@ impl ApiRequest {
         }
         parse_json(body)
     }
-}
-
-/// Decodes `%XX` escapes and `+`; invalid escapes are kept as they are and
-/// invalid UTF-8 is replaced.
-pub fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| raw.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[i], escaped) {
-            (_, Some(byte)) => {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
-            (b'+', None) => out.push(b' '),
-            (byte, None) => out.push(byte),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// JSON text → `T`, with the error split the API promises.
@@ -140,6 +110,15 @@ fn strip_position(message: &str) -> String {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),
     }
+}
+
+/// `name`'s value in a URL query string, percent-decoded; `None` if absent
+/// or empty. The one query-string parser of the feature components.
+pub fn query_param(query: &str, name: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.is_empty())
 }
 
 #[cfg(test)]
@@ -185,9 +164,11 @@ mod tests {
 
     #[test]
     fn query_values_are_percent_decoded() {
-        assert_eq!(percent_decode("ada+l%C3%BCth%2Fx"), "ada lüth/x");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz"), "%zz");
+        assert_eq!(query_param("q=ada+l%C3%BCth%2Fx", "q").as_deref(), Some("ada lüth/x"));
+        assert_eq!(query_param("a=1&q=100%", "q").as_deref(), Some("100%"));
+        assert_eq!(query_param("q=%zz", "q").as_deref(), Some("%zz"));
+        assert_eq!(query_param("q=&x=1", "q"), None);
+        assert_eq!(query_param("x=1", "q"), None);
     }
 
     #[test]

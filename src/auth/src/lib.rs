@@ -3,8 +3,10 @@
 //! No crypto is written here: argon2 and jsonwebtoken do the work. This crate
 //! decides the parameters and what counts as a valid token.
 
+mod bearer;
 mod password;
 mod token;
 
+pub use bearer::bearer_token;
 pub use password::{hash_password, verify_against_nobody, verify_password};
 pub use token::{AuthSecret, Claims, TOKEN_TTL_SECONDS, TokenError, issue_token, verify_token};

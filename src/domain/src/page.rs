@@ -14,9 +14,8 @@ impl Page {
     /// Reads `limit` and `offset` from a URL query string.
     pub fn from_query(query: &str) -> Result<Self, Invalid> {
         let mut page = Page { limit: Self::DEFAULT_LIMIT, offset: 0 };
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            match key {
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            match &*key {
                 "limit" => {
                     page.limit = value
                         .parse()

@@ -39,7 +39,7 @@ fn handle(req: Request) -> Response {
     );
     let checks = [database_check(), auth_secret_check()];
     let status = report::overall(&checks).http_status();
-    let verbose = req.query().split('&').any(|pair| pair.split('=').next() == Some("verbose"));
+    let verbose = form_urlencoded::parse(req.query().as_bytes()).any(|(key, _)| key == "verbose");
     let (content_type, body) = if verbose {
         ("text/plain; charset=utf-8", report::verbose_text(&checks, operator))
     } else {

@@ -120,10 +120,10 @@ fn reason(check: &Check, operator: bool) -> String {
 /// unset token admits nobody.
 pub fn is_operator(authorization: Option<&str>, status_token: &str) -> bool {
     use subtle::ConstantTimeEq;
-    let Some(given) = authorization.and_then(|h| h.strip_prefix("Bearer ")) else {
+    let Some(given) = mewayz_auth::bearer_token(authorization) else {
         return false;
     };
-    !status_token.is_empty() && bool::from(given.trim().as_bytes().ct_eq(status_token.as_bytes()))
+    !status_token.is_empty() && bool::from(given.as_bytes().ct_eq(status_token.as_bytes()))
 }
 
 #[cfg(test)]
