@@ -3,8 +3,6 @@
 //! counting redirect, and the counts show up in the API.
 
 use std::{
-    io::{Read, Write},
-    net::TcpListener,
     path::PathBuf,
     process::Command,
     sync::{
@@ -13,7 +11,10 @@ use std::{
     },
 };
 
-use mewayz_tests::app::{Backend, TestApp};
+use mewayz_tests::{
+    app::{Backend, TestApp},
+    fake::{answer_as, serve},
+};
 use serde_json::json;
 
 /// Debian's Chromium, or `$CHROMIUM`.
@@ -51,31 +52,18 @@ fn headless(profile: &std::path::Path, args: &[&str], url: &str) -> String {
 
 /// A landing page on loopback that counts how often it is visited.
 fn landing_server() -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://127.0.0.1:{}/landing", listener.local_addr().unwrap().port());
     let hits = Arc::new(AtomicUsize::new(0));
     let counter = hits.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request = [0u8; 4096];
-            let n = stream.read(&mut request).unwrap_or(0);
-            let head = String::from_utf8_lossy(&request[..n]);
-            let body = if head.starts_with("GET /landing ") {
-                counter.fetch_add(1, Ordering::SeqCst);
-                "<!doctype html><html><head><title>Landing page</title></head><body><h1>You arrived</h1></body></html>"
-            } else {
-                ""
-            };
-            let status = if body.is_empty() { "404 Not Found" } else { "200 OK" };
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
+    let base = serve(move |seen| {
+        if seen.path != "/landing" {
+            return answer_as("404 Not Found", "text/html", "");
         }
+        counter.fetch_add(1, Ordering::SeqCst);
+        let page =
+            "<!doctype html><html><head><title>Landing page</title></head><body><h1>You arrived</h1></body></html>";
+        answer_as("200 OK", "text/html", page)
     });
-    (url, hits)
+    (format!("{base}/landing"), hits)
 }
 
 mod on_spin {

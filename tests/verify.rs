@@ -2,16 +2,16 @@
 //! it prints, against deliberately broken servers and against the real app.
 
 use std::{
-    io::{Read, Write},
-    net::{TcpListener, TcpStream},
     path::PathBuf,
     process::Command,
     sync::{Arc, Mutex, OnceLock},
-    thread,
     time::{Duration, Instant},
 };
 
-use mewayz_tests::repo_root;
+use mewayz_tests::{
+    fake::{Answer, Seen, answer, refused_url, serve},
+    repo_root,
+};
 use serde_json::Value;
 
 /// Builds the `verify` binary once per test process and returns its path, as
@@ -77,72 +77,6 @@ fn verify(args: &[&str]) -> Run {
 const VERDICTS: [&str; 5] = ["Readiness", "Liveness", "Health", "Deployment ready", "Speed"];
 const VERDICT_KEYS: [&str; 5] = ["readiness", "liveness", "health", "deployment_ready", "speed"];
 const PROBE_ROUTES: [&str; 5] = ["/", "/health", "/api/health", "/readiness", "/liveness"];
-
-/// An answer of a fake server: wait, then write these bytes and close.
-struct Answer {
-    delay: Duration,
-    bytes: Vec<u8>,
-}
-
-fn answer(status: &str, body: &str) -> Answer {
-    Answer {
-        delay: Duration::ZERO,
-        bytes: format!(
-            "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes(),
-    }
-}
-
-/// A request as a fake server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    head: String,
-}
-
-/// An HTTP/1.1 server on 127.0.0.1 (port 0), a thread per connection, that
-/// answers what `handler` says. Lives until the test process ends.
-fn serve(handler: impl Fn(&Seen) -> Answer + Send + Sync + 'static) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let handler = Arc::new(handler);
-    thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let handler = Arc::clone(&handler);
-            thread::spawn(move || handle(stream, &*handler));
-        }
-    });
-    url
-}
-
-fn handle(mut stream: TcpStream, handler: &dyn Fn(&Seen) -> Answer) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        match stream.read(&mut buf) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => head.extend_from_slice(&buf[..n]),
-        }
-    }
-    let head = String::from_utf8_lossy(&head).into_owned();
-    let path = head.split_whitespace().nth(1).unwrap_or_default().to_string();
-    let answer = handler(&Seen { path, head });
-    thread::sleep(answer.delay);
-    let _ = stream.write_all(&answer.bytes);
-    let _ = stream.flush();
-}
-
-/// A port nothing listens on: bound, noted, released.
-fn refused_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}")
-}
 
 #[test]
 fn a_server_answering_503_fails_readiness_and_says_http_503() {

@@ -6,6 +6,7 @@ pub mod capabilities;
 pub mod checkout;
 pub mod deploy;
 pub mod embedded;
+pub mod fake;
 pub mod http;
 pub mod manifest;
 pub mod node;

@@ -19,7 +19,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::{http, manifest::build_components, repo_root};
+use crate::{http, manifest::build_components, repo_root, spin::free_port};
 
 /// The runtime handler containerd routes to `containerd-shim-spin-v2`.
 pub const SPIN_RUNTIME: &str = "io.containerd.spin.v2";
@@ -52,10 +52,6 @@ fn which(name: &str) -> Option<PathBuf> {
 fn node_path() -> String {
     let shim_dir = program(SHIM_BINARY).parent().unwrap().display().to_string();
     format!("{shim_dir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("finding a free port")
 }
 
 /// Starts `command` in its own process group, told to stop (SIGTERM) if the

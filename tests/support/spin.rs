@@ -177,8 +177,9 @@ impl Drop for SpinApp {
     }
 }
 
-/// A port that was free a moment ago. Spin binds it right after; a clash
-/// shows up as Spin exiting, with its log in the panic message.
-fn free_port() -> u16 {
+/// A port that was free a moment ago. Whoever binds it next may lose a race:
+/// Spin then exits (its log is in the panic message) and a shim task fails
+/// the listener-ownership check.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("finding a free port")
 }
