@@ -35,6 +35,16 @@ fn single_spinapp(dir: &str) -> Doc {
     app.clone()
 }
 
+/// A fresh node with this checkout's app pushed to its registry and pulled,
+/// as `v1`; returns the node and the image reference.
+fn node_with_app() -> (Node, String) {
+    let node = Node::start();
+    let image = node.reference("mewayz-api", "v1");
+    node.push(repo_root(), &image);
+    node.pull(&image);
+    (node, image)
+}
+
 /// What the test's stand-in for the `mewayz-api` Secret holds.
 fn secret_value(name: &str, database: Option<&TestDatabase>) -> Option<String> {
     match name {
@@ -120,10 +130,7 @@ mod on_shim {
 
     #[test]
     fn the_sqlite_spinapp_keeps_its_data_on_its_volume_across_a_restart() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let app = single_spinapp("sqlite");
         // The pod as spin-operator builds it: the runtime config rendered from
         // the SpinApp at /runtime-config.toml, and the volume at its mountPath.
@@ -160,10 +167,7 @@ mod on_shim {
     /// same image starts empty.
     #[test]
     fn without_a_volume_the_shims_sqlite_database_dies_with_the_task() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let env = vec![("SPIN_VARIABLE_AUTH_SECRET".to_string(), TEST_AUTH_SECRET.to_string())];
         let task = node.run(&image, RunOptions { env: env.clone(), ..Default::default() });
         user_journey(&task, "ephemeral@example.com");
@@ -182,10 +186,7 @@ mod on_shim {
     /// keeps the results in containerd's content store for the next pod.
     #[test]
     fn the_probe_spinapp_starts_as_spinkube_starts_it_and_answers_only_its_routes() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         assert!(node.precompiled_layers().is_empty());
         let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-probes").unwrap();
         let env = app.container_env(|_| panic!("the probe SpinApp reads no Secret"));
@@ -217,10 +218,7 @@ mod on_shim {
     /// — and the plain one wins. (`spin up` reads only the prefixed one.)
     #[test]
     fn the_shim_reads_a_plain_variable_before_the_prefixed_one() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let register = |task: &Task<'_>| {
             let body = json!({"email": "vars@example.com", "password": "a long password"});
             call(task, "POST", "/api/auth/register", None, Some(body))
@@ -240,10 +238,7 @@ mod on_shim {
 
     #[test]
     fn each_split_spinapp_serves_its_routes_and_only_its_routes() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let apps = spinapps("split");
         // Every SpinApp's pod at once, as a cluster runs them.
         let tasks: Vec<(Doc, Task<'_>)> = apps
@@ -359,10 +354,7 @@ mod on_shim_limits {
     /// without being OOM-killed.
     #[test]
     fn the_accounts_pod_takes_40_concurrent_logins_within_its_memory_limit() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").unwrap();
         let limit = app.memory_limit().expect("a memory limit");
         let env = app.container_env(|name| secret_value(name, None));
@@ -398,10 +390,7 @@ mod on_shim_updates {
     /// while the probe pod answers every sample.
     #[test]
     fn updating_one_feature_ships_one_new_layer_and_the_probe_pod_never_fails() {
-        let node = Node::start();
-        let v1 = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &v1);
-        node.pull(&v1);
+        let (node, v1) = node_with_app();
         let database = TestDatabase::create();
         let secret = |name: &str| secret_value(name, Some(&database));
         let split = spinapps("split");
@@ -493,10 +482,7 @@ mod on_shim_stop {
     /// (a SpinApp has no preStop) and rolls with maxUnavailable: 0.
     #[test]
     fn sigterm_stops_the_task_at_once_and_cuts_requests_in_flight() {
-        let node = Node::start();
-        let image = node.reference("mewayz-api", "v1");
-        node.push(repo_root(), &image);
-        node.pull(&image);
+        let (node, image) = node_with_app();
         let env = vec![("SPIN_VARIABLE_AUTH_SECRET".to_string(), TEST_AUTH_SECRET.to_string())];
         let task = node.run(&image, RunOptions { env, ..Default::default() });
         let credentials = json!({"email": "load@example.com", "password": "a long password"});
