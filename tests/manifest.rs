@@ -1,9 +1,10 @@
-//! spin.toml against the built components: every component's imports are
-//! held against the capabilities its entry declares.
+//! spin.toml against the code: every component's imports are held against
+//! the capabilities its entry declares, and its build settings against the
+//! crates `cargo metadata` says it is built from.
 
 use mewayz_tests::{
     capabilities::{Capability, granted_by, mismatches},
-    manifest::{component_wasm, manifest},
+    manifest::{build_problems, component_wasm, manifest, workspace_crates},
     wasm::component_interface,
 };
 
@@ -42,4 +43,26 @@ fn feature_components_reach_the_database_only_through_declared_capabilities() {
         assert!(granted.contains(&Capability::OutboundPostgres), "{id}");
         assert!(!granted.contains(&Capability::OutboundOther), "{id} may reach nothing but PostgreSQL");
     }
+}
+
+#[test]
+fn every_component_is_built_from_one_crate_and_watches_every_crate_it_depends_on() {
+    let crates = workspace_crates();
+    let problems: Vec<String> =
+        manifest().component.iter().flat_map(|(id, entry)| build_problems(id, entry, &crates)).collect();
+    assert!(problems.is_empty(), "spin.toml build settings:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn a_watch_list_missing_a_dependency_or_naming_a_stranger_is_caught() {
+    let crates = workspace_crates();
+    let mut entry = manifest().component["contacts"].clone();
+    let watch = entry["build"]["watch"].as_array().unwrap().iter().filter(|w| w.as_str() != Some("src/auth/**/*"));
+    let mut watch: Vec<toml::Value> = watch.cloned().collect();
+    watch.push("src/status/**/*".into());
+    entry["build"].as_table_mut().unwrap().insert("watch".into(), watch.into());
+    let problems = build_problems("contacts", &entry, &crates);
+    assert!(problems.iter().any(|p| p.contains("misses \"src/auth/**/*\"")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("names \"src/status/**/*\"")), "{problems:?}");
+    assert_eq!(problems.len(), 2, "{problems:?}");
 }

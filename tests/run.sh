@@ -87,15 +87,13 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
-# --- Formatting and lints: the workspace natively, each component for the
-# wasm target its spin.toml build command names -------------------------------
+# --- Formatting and lints: the workspace natively, then every component
+# crate spin.toml builds, for its wasm target ----------------------------------
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
-for target in $(grep -o -- '--target [^ ]*' spin.toml | awk '{print $2}' | sort -u); do
-  packages=$(grep -o -- "--package [^ ]* --target $target" spin.toml | awk '{print "--package", $2}' | sort -u)
-  # shellcheck disable=SC2086 # one word per flag and package name
-  cargo clippy --locked --quiet --target "$target" $packages -- -D warnings
-done
+# shellcheck disable=SC2046 # one word per crate folder
+cargo run --quiet --release -p build-component -- --clippy \
+  $(grep -o 'build-component -- [a-z-]*' spin.toml | awk '{print $3}' | sort -u)
 
 # Build every component once, as `spin build` would, and show their sizes.
 cargo run --quiet -p mewayz-tests --bin build-components
