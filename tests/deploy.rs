@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use mewayz_tests::{
-    deploy::{Doc, documents, executor_spec, spinapp_spec, spinapps, violations},
+    deploy::{Doc, crd_files, crd_violations, documents, spinapps},
     manifest::manifest,
 };
 use regex::Regex;
 use serde_yaml_ng::Value;
+use sha2::{Digest, Sha256};
 
 /// Example request paths a spin.toml route serves (one level below a
 /// wildcard: deeper paths are 404 in the components either way).
@@ -66,26 +67,66 @@ fn every_manifest_parses_and_names_its_kind() {
 #[test]
 fn spinapps_and_executors_use_only_schema_fields() {
     let mut problems = Vec::new();
-    for doc in documents("") {
-        let schema = match doc.kind() {
-            "SpinApp" => spinapp_spec(),
-            "SpinAppExecutor" => executor_spec(),
-            _ => continue,
-        };
+    let mut checked = 0;
+    for doc in documents("").iter().filter(|d| ["SpinApp", "SpinAppExecutor"].contains(&d.kind())) {
         assert_eq!(doc.value["apiVersion"], "core.spinkube.dev/v1alpha1", "{}", doc.file.display());
-        problems.extend(violations(&doc.value["spec"], &schema, &format!("{} spec", doc.file.display())));
+        problems.extend(crd_violations(doc).into_iter().map(|p| format!("{} {}: {p}", doc.file.display(), doc.name())));
+        checked += 1;
     }
+    assert!(checked >= 10, "only {checked} SpinApps and SpinAppExecutors found");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[test]
 fn the_schema_check_catches_unknown_fields_and_wrong_types() {
-    let spec: Value =
-        serde_yaml_ng::from_str("image: x\nreplicas: two\nchecks:\n  startup:\n    httpGet:\n      path: /readiness\n")
-            .unwrap();
-    let problems = violations(&spec, &spinapp_spec(), "spec");
-    assert!(problems.iter().any(|p| p.starts_with("spec.replicas: expected an integer")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.starts_with("spec.checks.startup: no such field")), "{problems:?}");
+    // deploy/spinapp.yaml, which passes, with a wrong type and a field SpinKube does not have.
+    let mut app = spinapps("").into_iter().find(|d| d.file.ends_with("deploy/spinapp.yaml")).unwrap();
+    assert_eq!(crd_violations(&app), Vec::<String>::new());
+    let spec = &mut app.value["spec"];
+    spec["replicas"] = Value::from("two");
+    spec["checks"]["startup"] = serde_yaml_ng::from_str("httpGet:\n  path: /readiness\n").unwrap();
+    let problems = crd_violations(&app);
+    assert!(problems.iter().any(|p| p.starts_with("/spec/replicas: ")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.starts_with("/spec/checks: ") && p.contains("'startup'")), "{problems:?}");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+}
+
+#[test]
+fn the_crd_copies_are_spinkubes_released_files_unmodified() {
+    let files = crd_files();
+    let expected = [("spinappexecutors", "SpinAppExecutor"), ("spinapps", "SpinApp")];
+    let (tag, commit) = (Regex::new(r"^v\d+\.\d+\.\d+$").unwrap(), Regex::new("^[0-9a-f]{40}$").unwrap());
+    assert_eq!(files.len(), expected.len(), "{:?}", files.iter().map(|f| &f.file).collect::<Vec<_>>());
+    for (file, (plural, kind)) in files.iter().zip(expected) {
+        let name = format!("{plural}.core.spinkube.dev");
+        let at = file.file.display();
+        assert_eq!(file.file.file_name().unwrap().to_str(), Some(format!("{name}.yaml").as_str()));
+        assert!(file.header["repository"].contains("/spin-operator"), "{at}: {:?}", file.header);
+        assert_eq!(file.header["path"], format!("config/crd/bases/core.spinkube.dev_{plural}.yaml"), "{at}");
+        assert!(tag.is_match(&file.header["tag"]), "{at}: {:?}", file.header);
+        assert!(commit.is_match(&file.header["commit"]), "{at}: {:?}", file.header);
+        // Both copies come from the same release.
+        assert_eq!(
+            (&file.header["tag"], &file.header["commit"]),
+            (&files[0].header["tag"], &files[0].header["commit"])
+        );
+        let sha256: String = Sha256::digest(file.body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(file.header["sha256"], sha256, "{at} was edited below its header");
+        let crd = &file.crd;
+        assert_eq!(
+            (crd.value["apiVersion"].as_str(), crd.kind()),
+            (Some("apiextensions.k8s.io/v1"), "CustomResourceDefinition")
+        );
+        assert_eq!(crd.name(), name, "{at}");
+        assert_eq!(crd.value["spec"]["group"], "core.spinkube.dev", "{at}");
+        assert_eq!(crd.value["spec"]["names"]["kind"], kind, "{at}");
+        let versions = crd.value["spec"]["versions"].as_sequence().unwrap();
+        let v1alpha1 = versions.iter().find(|v| v["name"] == "v1alpha1").unwrap_or_else(|| panic!("{at}: no v1alpha1"));
+        assert_eq!(v1alpha1["served"], true, "{at}");
+        let schema = &v1alpha1["schema"]["openAPIV3Schema"];
+        assert_eq!(schema["type"], "object", "{at}");
+        assert!(schema["properties"]["spec"]["properties"].is_mapping(), "{at}: no spec schema");
+    }
 }
 
 #[test]

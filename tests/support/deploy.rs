@@ -1,9 +1,14 @@
-//! Reading the Kubernetes manifests in `deploy/` and checking them against
-//! the SpinApp schema (`core.spinkube.dev/v1alpha1`) without a cluster.
+//! Reading the Kubernetes manifests in `deploy/` and checking SpinApps and
+//! SpinAppExecutors against SpinKube's own CustomResourceDefinitions (copies
+//! in `deploy/crd/`) without a cluster.
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use serde::Deserialize;
+use serde_json::Value as Json;
 use serde_yaml_ng::Value;
 
 use crate::repo_path;
@@ -136,157 +141,103 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The shape of a field in a schema.
-pub enum Schema {
-    Str,
-    Int,
-    Bool,
-    /// A Kubernetes quantity: `"100m"`, `"1"` or `1`.
-    Quantity,
-    /// A map of strings (annotations, labels).
-    StrMap,
-    /// A map of quantities (resource limits and requests).
-    QuantityMap,
-    /// Anything (Kubernetes core types the SpinApp passes through).
-    Any,
-    List(Box<Schema>),
-    Object(Vec<(&'static str, Schema)>),
+/// A copy of one of SpinKube's CustomResourceDefinitions in `deploy/crd/`:
+/// a `# key: value` header saying where it came from, then the file as
+/// released, unmodified.
+pub struct CrdFile {
+    pub file: PathBuf,
+    /// The header's `key: value` lines (`repository`, `path`, `tag`, …).
+    pub header: BTreeMap<String, String>,
+    /// Everything below the header: the upstream file byte for byte.
+    pub body: String,
+    pub crd: Doc,
 }
 
-fn obj(fields: Vec<(&'static str, Schema)>) -> Schema {
-    Schema::Object(fields)
+/// The CustomResourceDefinitions in `deploy/crd/`.
+pub fn crd_files() -> Vec<CrdFile> {
+    let mut files = Vec::new();
+    collect(&repo_path("deploy/crd"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let header_len: usize = text.split_inclusive('\n').take_while(|l| l.starts_with('#')).map(str::len).sum();
+            let (header, body) = text.split_at(header_len);
+            let header = header
+                .lines()
+                .filter_map(|line| line.trim_start_matches('#').split_once(": "))
+                .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
+                .collect();
+            let value = serde_yaml_ng::from_str(body).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            CrdFile { crd: Doc { file: file.clone(), value }, file, header, body: body.to_string() }
+        })
+        .collect()
 }
 
-fn list(item: Schema) -> Schema {
-    Schema::List(Box::new(item))
+/// Every way `doc` (a SpinApp or SpinAppExecutor) departs from the schema of
+/// its CRD in `deploy/crd/`, at the version its `apiVersion` names, as
+/// `path: problem` lines (JSON pointers into the document).
+pub fn crd_violations(doc: &Doc) -> Vec<String> {
+    let files = crd_files();
+    let Some(crd) = files.iter().map(|f| &f.crd.value).find(|crd| crd["spec"]["names"]["kind"] == doc.kind()) else {
+        return vec![format!("/kind: no CRD in deploy/crd/ for kind {:?}", doc.kind())];
+    };
+    let api_version = doc.value["apiVersion"].as_str().unwrap_or_default();
+    let Some((group, version)) = api_version.split_once('/').filter(|(group, _)| crd["spec"]["group"] == *group) else {
+        return vec![format!("/apiVersion: {api_version:?} is not in group {:?}", crd["spec"]["group"])];
+    };
+    let versions = crd["spec"]["versions"].as_sequence().into_iter().flatten();
+    let Some(served) = versions.filter(|v| v["served"] == true).find(|v| v["name"] == version) else {
+        return vec![format!("/apiVersion: {group} serves no version {version:?}")];
+    };
+    let mut schema: Json = serde_json::to_value(&served["schema"]["openAPIV3Schema"]).unwrap();
+    as_the_api_server_applies_it(&mut schema);
+    // OpenAPI v3.0 schemas, which CRDs use, are JSON Schema draft 4 plus
+    // extensions.
+    let validator = jsonschema::options().with_draft(jsonschema::Draft::Draft4).build(&schema).unwrap();
+    let instance: Json = serde_json::to_value(&doc.value).expect("a manifest converts to JSON");
+    validator
+        .iter_errors(&instance)
+        .map(|error| {
+            let path = error.instance_path().to_string();
+            format!("{}: {error}", if path.is_empty() { "/" } else { &path })
+        })
+        .collect()
 }
 
-fn health_check() -> Schema {
-    use Schema::*;
-    obj(vec![
-        ("httpGet", obj(vec![("path", Str), ("httpHeaders", list(obj(vec![("name", Str), ("value", Str)])))])),
-        ("initialDelaySeconds", Int),
-        ("timeoutSeconds", Int),
-        ("periodSeconds", Int),
-        ("successThreshold", Int),
-        ("failureThreshold", Int),
-    ])
-}
-
-/// `SpinApp.spec` of `core.spinkube.dev/v1alpha1`.
-pub fn spinapp_spec() -> Schema {
-    use Schema::*;
-    let key_ref = || obj(vec![("name", Str), ("key", Str), ("optional", Bool)]);
-    obj(vec![
-        ("image", Str),
-        ("executor", Str),
-        ("replicas", Int),
-        ("enableAutoscaling", Bool),
-        ("resources", obj(vec![("limits", QuantityMap), ("requests", QuantityMap)])),
-        ("checks", obj(vec![("liveness", health_check()), ("readiness", health_check())])),
-        (
-            "variables",
-            list(obj(vec![
-                ("name", Str),
-                ("value", Str),
-                ("valueFrom", obj(vec![("secretKeyRef", key_ref()), ("configMapKeyRef", key_ref())])),
-            ])),
-        ),
-        (
-            "runtimeConfig",
-            obj(vec![("loadFromSecret", Str), ("sqliteDatabases", list(Any)), ("keyValueStores", list(Any))]),
-        ),
-        ("components", list(Str)),
-        ("volumes", list(Any)),
-        ("volumeMounts", list(Any)),
-        ("serviceAnnotations", StrMap),
-        ("podAnnotations", StrMap),
-        ("podLabels", StrMap),
-        ("deploymentAnnotations", StrMap),
-        ("imagePullSecrets", list(Any)),
-        ("serviceAccountName", Str),
-        ("invocationLimits", obj(vec![("memory", Quantity)])),
-    ])
-}
-
-/// `SpinAppExecutor.spec`.
-pub fn executor_spec() -> Schema {
-    use Schema::*;
-    obj(vec![
-        ("createDeployment", Bool),
-        (
-            "deploymentConfig",
-            obj(vec![
-                ("runtimeClassName", Str),
-                ("installDefaultCACerts", Bool),
-                ("caCertSecret", Str),
-                ("spinImage", Str),
-            ]),
-        ),
-    ])
-}
-
-/// Every way `value` departs from `schema`, as `path: problem` lines.
-pub fn violations(value: &Value, schema: &Schema, path: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut fail = |what: &str| out.push(format!("{path}: {what}, found {value:?}"));
-    match schema {
-        Schema::Any => {}
-        Schema::Str => {
-            if !value.is_string() {
-                fail("expected a string")
-            }
-        }
-        Schema::Int => {
-            if !value.is_i64() && !value.is_u64() {
-                fail("expected an integer")
-            }
-        }
-        Schema::Bool => {
-            if !value.is_bool() {
-                fail("expected a boolean")
-            }
-        }
-        Schema::Quantity => {
-            if !(value.is_string() || value.is_i64() || value.is_u64()) {
-                fail("expected a quantity")
-            }
-        }
-        Schema::StrMap | Schema::QuantityMap => match value.as_mapping() {
-            None => fail("expected a map"),
-            Some(map) => {
-                for (k, v) in map {
-                    let ok = k.is_string()
-                        && match schema {
-                            Schema::StrMap => v.is_string(),
-                            _ => v.is_string() || v.is_i64() || v.is_u64(),
-                        };
-                    if !ok {
-                        out.push(format!("{path}.{k:?}: unexpected value {v:?}"));
-                    }
-                }
-            }
-        },
-        Schema::List(item) => match value.as_sequence() {
-            None => fail("expected a list"),
-            Some(items) => {
-                for (i, v) in items.iter().enumerate() {
-                    out.extend(violations(v, item, &format!("{path}[{i}]")));
-                }
-            }
-        },
-        Schema::Object(fields) => match value.as_mapping() {
-            None => fail("expected an object"),
-            Some(map) => {
-                for (k, v) in map {
-                    let key = k.as_str().unwrap_or_default();
-                    match fields.iter().find(|(name, _)| *name == key) {
-                        Some((_, field)) => out.extend(violations(v, field, &format!("{path}.{key}"))),
-                        None => out.push(format!("{path}.{key}: no such field in the schema")),
-                    }
-                }
-            }
-        },
+/// Rewrites a CRD's structural schema into plain JSON Schema that rejects
+/// what the API server would not keep.
+///
+/// Why: structural schemas leave `additionalProperties` unset, yet the API
+/// server keeps no unknown field: it prunes them, or refuses the object when
+/// the client asks for strict field validation (kubectl's default; other
+/// clients get a warning at most). A field SpinKube does not have (a
+/// `checks.startup`, a misspelt `replica`) would be lost or refused at deploy
+/// time; that drift is what this check is for. So every object schema that lists
+/// its `properties`, and neither sets `additionalProperties` nor keeps unknown
+/// fields (`x-kubernetes-preserve-unknown-fields: true`), gets
+/// `additionalProperties: false`. And `x-kubernetes-int-or-string: true`
+/// (quantities, ports) takes an integer or a string whatever `type` says.
+fn as_the_api_server_applies_it(schema: &mut Json) {
+    let Some(schema) = schema.as_object_mut() else { return };
+    let preserves_unknown = schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Json::Bool(true));
+    if schema.contains_key("properties") && !schema.contains_key("additionalProperties") && !preserves_unknown {
+        schema.insert("additionalProperties".into(), Json::Bool(false));
     }
-    out
+    if schema.get("x-kubernetes-int-or-string") == Some(&Json::Bool(true)) {
+        schema.insert("type".into(), serde_json::json!(["integer", "string"]));
+    }
+    // Only the keywords that hold schemas: `properties` maps field names, which
+    // may be any word, to schemas; `default` and `enum` hold values.
+    for (keyword, value) in schema.iter_mut() {
+        match (keyword.as_str(), value) {
+            ("properties", Json::Object(fields)) => fields.values_mut().for_each(as_the_api_server_applies_it),
+            ("items" | "additionalProperties" | "not", value) => as_the_api_server_applies_it(value),
+            ("allOf" | "anyOf" | "oneOf", Json::Array(schemas)) => {
+                schemas.iter_mut().for_each(as_the_api_server_applies_it)
+            }
+            _ => {}
+        }
+    }
 }
