@@ -61,6 +61,26 @@ fn service(app: &TestApp, t: &Team, max_attendees: i64) -> String {
 }
 
 on_both_backends! {
+    fn deleting_a_workspace_deletes_its_records_so_their_public_page_and_slug_are_gone(app) {
+        let owner = app.register("owner@example.com");
+        let ws = app.workspace(&owner, "Closing Down");
+        let site = json!({"title": "Old shop", "slug": "old-shop", "is_published": true,
+                          "links": [{"title": "Blog", "url": "https://blog.example"}]});
+        let link_id = create(app, &owner, &ws, "bio-sites", site.clone())["links"][0]["id"].as_str().unwrap().to_string();
+        create(app, &owner, &ws, "contacts", json!({"first_name": "Ada", "tags": ["vip"]}));
+        assert_eq!(app.call("GET", "/p/old-shop", None, None).status, 200);
+        assert_eq!(app.call("GET", &format!("/p/old-shop/l/{link_id}"), None, None).status, 302);
+
+        assert_eq!(app.call("DELETE", &format!("/api/workspaces/{ws}"), Some(&owner.token), None).status, 204);
+
+        assert_eq!(app.call("GET", "/p/old-shop", None, None).status, 404);
+        // The slug is unique across workspaces: taken again only if the old record is gone.
+        let other = app.workspace(&owner, "Fresh Start");
+        create(app, &owner, &other, "bio-sites", site);
+        let contacts = app.call("GET", &path(&other, "contacts", "?tag=vip"), Some(&owner.token), None).json();
+        assert_eq!(contacts["total"], 0, "{contacts}");
+    }
+
     fn every_module_serves_crud_pages_and_stats_with_roles(app) {
         let t = team(app);
         let service_id = service(app, &t, 100);

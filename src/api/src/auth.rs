@@ -10,7 +10,7 @@ use crate::{ApiError, ApiRequest, Config};
 
 /// Seconds since the Unix epoch, as tokens count them.
 pub fn now_seconds() -> u64 {
-    mewayz_store::now().max(0) as u64
+    mewayz_time::now().max(0) as u64
 }
 
 /// The caller, from `Authorization: Bearer <token>`. Routes call this before

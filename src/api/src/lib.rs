@@ -54,7 +54,13 @@ pub fn no_content() -> ApiResult {
 /// Opens the database for this request (lazily: only routes that need data
 /// call this). Unreachable → 503.
 pub fn open_db() -> Result<mewayz_store::Db, ApiError> {
-    Ok(mewayz_store::Db::open(&Config::database_url()?)?)
+    open_db_with(&[])
+}
+
+/// [`open_db`] for code that owns more of the schema: its parts are brought
+/// up to date too.
+pub fn open_db_with(also: &[&[mewayz_store::Migration]]) -> Result<mewayz_store::Db, ApiError> {
+    Ok(mewayz_store::Db::open(&Config::database_url()?, also)?)
 }
 
 /// The workspace as `user_id` sees it. Not a member → 404, so a workspace's

@@ -4,13 +4,13 @@
 //! the write share a transaction that holds the service row (PostgreSQL
 //! `FOR UPDATE`) or the write lock (SQLite `BEGIN IMMEDIATE`).
 
-use mewayz_api::ApiError;
 use mewayz_resources::{
-    Field, Kind, ModuleSpec,
-    spec::{Derived, WriteContext, rfc3339_utc, value},
+    Field, Kind, ModuleSpec, WriteError,
+    spec::{Derived, WriteContext, value},
     store,
 };
 use mewayz_store::Db;
+use mewayz_time::Timestamp;
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -26,12 +26,13 @@ static FIELDS: [Field; 6] = [
     Field::optional("notes", Kind::Text { max: 2000 }),
 ];
 
-fn check_slot(db: &Db, write: &WriteContext<'_>) -> Result<Derived, ApiError> {
+fn check_slot(db: &Db, write: &WriteContext<'_>) -> Result<Derived, WriteError> {
     let service_id = value(write.data, "service_id").as_str().unwrap_or_default();
     let service = store::get_for_update(db, "services", write.workspace_id, service_id)?
-        .ok_or_else(|| ApiError::invalid("service_id", "no such service in this workspace"))?;
-    let (starts_at, _) = rfc3339_utc(value(write.data, "starts_at").as_str().unwrap_or_default())
-        .ok_or_else(|| ApiError::invalid("starts_at", "must be an RFC 3339 date-time"))?;
+        .ok_or_else(|| WriteError::invalid("service_id", "no such service in this workspace"))?;
+    let starts_at = Timestamp::parse_rfc3339(value(write.data, "starts_at").as_str().unwrap_or_default())
+        .ok_or_else(|| WriteError::invalid("starts_at", "must be an RFC 3339 date-time"))?
+        .unix_seconds();
     let minutes = value(&service.data, "duration_minutes").as_i64().unwrap_or(60);
     let ends_at = starts_at + minutes * 60;
     if value(write.data, "status").as_str() != Some(CANCELLED) {
@@ -39,10 +40,10 @@ fn check_slot(db: &Db, write: &WriteContext<'_>) -> Result<Derived, ApiError> {
         let taken =
             store::count_overlapping(db, "bookings", service_id, starts_at, ends_at, write.record_id, CANCELLED)?;
         if taken >= capacity {
-            return Err(ApiError::conflict(
-                "slot_full",
-                format!("this slot already has {taken} of {capacity} attendees for the service"),
-            ));
+            return Err(WriteError::Conflict {
+                code: "slot_full",
+                message: format!("this slot already has {taken} of {capacity} attendees for the service"),
+            });
         }
     }
     Ok(Derived { ref_id: Some(service_id.to_string()), starts_at: Some(starts_at), ends_at: Some(ends_at) })

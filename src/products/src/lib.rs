@@ -1,9 +1,8 @@
 //! Products: a module of the resource core. Prices are integers in the
 //! currency's minor unit (cents), never floats.
 
-use mewayz_api::ApiError;
 use mewayz_resources::{
-    Field, Kind, ModuleSpec,
+    Field, Kind, ModuleSpec, WriteError,
     spec::{Derived, WriteContext, active_or_inactive, value},
 };
 use mewayz_store::Db;
@@ -26,13 +25,13 @@ static FIELDS: [Field; 9] = [
 ];
 
 /// A sale price above the price is a mistake, not a sale.
-fn check_prices(_db: &Db, write: &WriteContext<'_>) -> Result<Derived, ApiError> {
+fn check_prices(_db: &Db, write: &WriteContext<'_>) -> Result<Derived, WriteError> {
     let sale = write.data.get("sale_price").and_then(Value::as_i64);
     let price = value(write.data, "price").as_i64();
     if let (Some(sale), Some(price)) = (sale, price)
         && sale > price
     {
-        return Err(ApiError::invalid("sale_price", "must not be above price"));
+        return Err(WriteError::invalid("sale_price", "must not be above price"));
     }
     Ok(Derived::default())
 }

@@ -59,14 +59,14 @@ fn published(db: &mewayz_store::Db, slug: &str) -> Result<Option<store::Record>,
 }
 
 fn site(slug: &str) -> Result<Option<Response>, mewayz_api::ApiError> {
-    let db = mewayz_api::open_db()?;
+    let db = mewayz_resources::open_db()?;
     let Some(site) = published(&db, slug)? else { return Ok(None) };
     store::count_visit(&db, &site.id)?;
     Ok(Some(html(200, page::render(slug, &site.data)).build()))
 }
 
 fn click(slug: &str, link_id: &str) -> Result<Option<Response>, mewayz_api::ApiError> {
-    let db = mewayz_api::open_db()?;
+    let db = mewayz_resources::open_db()?;
     let Some(site) = published(&db, slug)? else { return Ok(None) };
     let url = site
         .data

@@ -1,15 +1,16 @@
 //! The routes every module serves, with its roles: viewers read, editors
 //! write, admins delete; outsiders get 404.
 
-use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
+use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, workspace_for_member};
 use mewayz_domain::{Page, Role};
 use mewayz_store::{Db, StoreError};
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
 
 use crate::{
-    spec::{Derived, FieldError, Kind, ModuleSpec, WriteContext},
+    spec::{Derived, Kind, ModuleSpec, WriteContext, WriteError},
     store::{self, Filter, Record},
+    validate::FieldError,
 };
 
 /// Serves one request for `spec`'s module.
@@ -39,6 +40,12 @@ fn route(req: &ApiRequest, spec: &'static ModuleSpec) -> ApiResult {
     }
 }
 
+/// The database, with the records' part of the schema up to date. Opened
+/// lazily, by the request that needs it.
+pub fn open_db() -> Result<Db, ApiError> {
+    mewayz_api::open_db_with(&[store::MIGRATIONS])
+}
+
 /// The caller's database handle and role in the workspace (404 for outsiders).
 fn member(req: &ApiRequest, ws: &str, needs: Role) -> Result<Db, ApiError> {
     let (db, user) = authenticate(req, open_db)?;
@@ -52,10 +59,6 @@ fn member(req: &ApiRequest, ws: &str, needs: Role) -> Result<Db, ApiError> {
         return Err(ApiError::forbidden(what));
     }
     Ok(db)
-}
-
-fn invalid(err: FieldError) -> ApiError {
-    ApiError::invalid(err.field, err.message)
 }
 
 fn not_found(spec: &ModuleSpec) -> ApiError {
@@ -109,7 +112,7 @@ fn unique_conflict(spec: &ModuleSpec, err: StoreError) -> ApiError {
 fn create(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
     let db = member(req, ws, Role::Editor)?;
     let body: Value = req.json()?;
-    let data = spec.validate_new(&body).map_err(invalid)?;
+    let data = spec.validate_new(&body)?;
     let record = write(&db, spec, ws, None, &data)?.expect("inserted");
     json(201, &view(&db, spec, vec![record])?[0])
 }
@@ -124,7 +127,7 @@ fn update(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult 
     let db = member(req, ws, Role::Editor)?;
     let current = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
     let body: Value = req.json()?;
-    let data = spec.validate_patch(&current.data, &body).map_err(invalid)?;
+    let data = spec.validate_patch(&current.data, &body)?;
     write(&db, spec, ws, Some(id), &data)?;
     let record = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
     json(200, &view(&db, spec, vec![record])?[0])
@@ -154,8 +157,20 @@ fn stats(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
     json(200, &json!({"total": total, "by_status": by_status}))
 }
 
+// The core's errors as HTTP, in one place.
+
 impl From<FieldError> for ApiError {
     fn from(err: FieldError) -> Self {
-        invalid(err)
+        ApiError::invalid(err.field, err.message)
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::Invalid(err) => err.into(),
+            WriteError::Conflict { code, message } => ApiError::conflict(code, message),
+            WriteError::Store(err) => err.into(),
+        }
     }
 }

@@ -11,6 +11,7 @@
 mod handler;
 pub mod spec;
 pub mod store;
+pub mod validate;
 
-pub use handler::serve;
-pub use spec::{Field, Kind, ModuleSpec};
+pub use handler::{open_db, serve};
+pub use spec::{Field, Kind, ModuleSpec, WriteError};

@@ -1,11 +1,55 @@
-//! Records of every module in one table (see migration 2). Plain SQL; the
-//! module's own fields are JSON text in `data`.
+//! Records of every module in one table, and this crate's part of the
+//! schema. Plain SQL; the module's own fields are JSON text in `data`.
 
 use mewayz_domain::Page;
-use mewayz_store::{Db, Row, StoreError, Value, new_id, now};
+use mewayz_store::{Db, Migration, Row, StoreError, Value};
+use mewayz_time::{new_id, now};
 use serde_json::{Map, Value as Json};
 
 use crate::spec::{Derived, ModuleSpec};
+
+/// The resource core's part of the schema, applied by the request that first
+/// needs it (see `mewayz_store::migrations`). A record, its tags and its
+/// link clicks go with their workspace, and tags and clicks with their
+/// record, by the foreign keys' cascades.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 2,
+    name: "business module records",
+    statements: &[
+        // One table for every module's records: the module's fields live in
+        // `data` (JSON text); what queries filter on is in plain columns.
+        "CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+            module TEXT NOT NULL,
+            status TEXT NOT NULL,
+            search_text TEXT NOT NULL DEFAULT '',
+            unique_key TEXT,
+            ref_id TEXT,
+            starts_at BIGINT,
+            ends_at BIGINT,
+            data TEXT NOT NULL,
+            visits BIGINT NOT NULL DEFAULT 0,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            UNIQUE (module, unique_key)
+        )",
+        "CREATE INDEX records_by_workspace ON records (workspace_id, module, created_at)",
+        "CREATE INDEX records_by_ref ON records (module, ref_id, starts_at)",
+        "CREATE TABLE record_tags (
+            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (record_id, tag)
+        )",
+        "CREATE INDEX record_tags_by_tag ON record_tags (tag)",
+        "CREATE TABLE link_clicks (
+            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
+            link_id TEXT NOT NULL,
+            clicks BIGINT NOT NULL DEFAULT 0,
+            PRIMARY KEY (record_id, link_id)
+        )",
+    ],
+}];
 
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -140,9 +184,8 @@ pub fn get(db: &Db, spec: &ModuleSpec, workspace_id: &str, id: &str) -> Result<O
     rows.first().map(record).transpose()
 }
 
+/// Deletes a record; its tags and link clicks cascade.
 pub fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
-    db.execute("DELETE FROM link_clicks WHERE record_id = $1", &[id.into()])?;
-    db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()])?;
     db.execute("DELETE FROM records WHERE id = $1", &[id.into()])
 }
 
@@ -271,4 +314,12 @@ pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> 
         record.clicks = clicks.into_iter().collect();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_records_part_of_the_schema_is_well_formed() {
+        assert_eq!(mewayz_store::check_part(super::MIGRATIONS), Ok(()));
+    }
 }

@@ -1,5 +1,6 @@
 //! A private route (reachable only through Spin's local service chaining)
-//! that opens the database and runs `SELECT 1`, and says how long it took.
+//! that opens the database, brings every part of the schema up to date (the
+//! migration Job relies on it), runs `SELECT 1`, and says how long it took.
 //! `/api/status` calls it with a deadline: if the database hangs, this
 //! instance hangs, not the status answer.
 
@@ -12,7 +13,7 @@ use spin_sdk::http_component;
 #[http_component]
 fn handle(_req: Request) -> Response {
     let started = Instant::now();
-    let result = mewayz_api::open_db().and_then(|db| {
+    let result = mewayz_resources::open_db().and_then(|db| {
         db.query("SELECT 1", &[])?;
         Ok(db.backend())
     });

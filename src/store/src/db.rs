@@ -1,6 +1,9 @@
 use spin_sdk::{pg4, sqlite};
 
-use crate::{migrations, sql};
+use crate::{
+    migrations::{self, Migration},
+    sql,
+};
 
 /// A SQL parameter or column value, common to both backends.
 #[derive(Debug, Clone, PartialEq)]
@@ -129,9 +132,9 @@ pub enum Db {
 
 impl Db {
     /// Opens the database named by `database_url` (empty: SQLite `default`)
-    /// and brings its schema up to date. Called inside the request that needs
-    /// data, never at start-up.
-    pub fn open(database_url: &str) -> Result<Db, StoreError> {
+    /// and brings the store's part of the schema and the parts in `also` up
+    /// to date. Called inside the request that needs data, never at start-up.
+    pub fn open(database_url: &str, also: &[&[Migration]]) -> Result<Db, StoreError> {
         let url = database_url.trim();
         let db = if url.is_empty() {
             Db::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
@@ -140,7 +143,13 @@ impl Db {
         } else {
             return Err(StoreError::Unavailable("database_url must be empty (SQLite) or a postgres:// URL".into()));
         };
-        migrations::ensure_current(&db)?;
+        if let Db::Sqlite(conn) = &db {
+            // SQLite enforces foreign keys, and so their ON DELETE CASCADE,
+            // only when a connection asks; PostgreSQL always does. Each part
+            // of the schema owns its cascades through them.
+            conn.execute("PRAGMA foreign_keys = ON", &[]).map_err(sqlite_error)?;
+        }
+        migrations::ensure_current(&db, also)?;
         Ok(db)
     }
 

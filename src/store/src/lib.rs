@@ -14,14 +14,4 @@ pub mod users;
 pub mod workspaces;
 
 pub use db::{Backend, Db, Row, StoreError, Value};
-pub use migrations::LATEST_VERSION;
-
-/// A fresh random identifier for a new row.
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or_default()
-}
+pub use migrations::{Migration, check_part};

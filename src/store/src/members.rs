@@ -2,9 +2,10 @@
 //! workspace always keeps at least one owner, also under concurrent changes.
 
 use mewayz_domain::Role;
+use mewayz_time::now;
 use serde::Serialize;
 
-use crate::{Db, Row, StoreError, db::Backend, now};
+use crate::{Db, Row, StoreError, db::Backend};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Member {

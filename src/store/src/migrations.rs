@@ -1,23 +1,31 @@
 //! Versioned schema migrations, applied by whichever request first finds the
 //! schema behind. Safe when many instances start at once: the check is
 //! repeated under a lock (PostgreSQL advisory lock, SQLite write lock).
+//!
+//! The schema comes in parts, each owned by the crate whose code uses its
+//! tables: this crate's (accounts, workspaces, members) and, for example, the
+//! resource core's records. A component ensures the parts it uses. Versions
+//! are numbered across all parts, and the ledger records each one applied.
 
-use crate::{Db, StoreError, Value, db::Backend, now};
+use mewayz_time::now;
 
-struct Migration {
-    version: i64,
-    name: &'static str,
+use crate::{Db, StoreError, Value, db::Backend};
+
+pub struct Migration {
+    /// Unique across every part of the schema.
+    pub version: i64,
+    pub name: &'static str,
     /// One statement each: PostgreSQL's extended protocol runs one at a time.
-    statements: &'static [&'static str],
+    pub statements: &'static [&'static str],
 }
 
-/// The same DDL serves both backends: TEXT ids, BIGINT Unix seconds, BOOLEAN.
-const MIGRATIONS: &[Migration] = &[
-    Migration {
-        version: 1,
-        name: "accounts and workspaces",
-        statements: &[
-            "CREATE TABLE users (
+/// The store's part of the schema. The same DDL serves both backends: TEXT
+/// ids, BIGINT Unix seconds, BOOLEAN.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "accounts and workspaces",
+    statements: &[
+        "CREATE TABLE users (
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL,
@@ -25,7 +33,7 @@ const MIGRATIONS: &[Migration] = &[
             is_active BOOLEAN NOT NULL DEFAULT TRUE,
             created_at BIGINT NOT NULL
         )",
-            "CREATE TABLE workspaces (
+        "CREATE TABLE workspaces (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             slug TEXT NOT NULL UNIQUE,
@@ -34,7 +42,7 @@ const MIGRATIONS: &[Migration] = &[
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )",
-            "CREATE TABLE workspace_members (
+        "CREATE TABLE workspace_members (
             workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
             user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
             role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'editor', 'viewer')),
@@ -42,50 +50,9 @@ const MIGRATIONS: &[Migration] = &[
             joined_at BIGINT NOT NULL,
             PRIMARY KEY (workspace_id, user_id)
         )",
-            "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
-        ],
-    },
-    Migration {
-        version: 2,
-        name: "business module records",
-        statements: &[
-            // One table for every module's records: the module's fields live in
-            // `data` (JSON text); what queries filter on is in plain columns.
-            "CREATE TABLE records (
-            id TEXT PRIMARY KEY,
-            workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
-            module TEXT NOT NULL,
-            status TEXT NOT NULL,
-            search_text TEXT NOT NULL DEFAULT '',
-            unique_key TEXT,
-            ref_id TEXT,
-            starts_at BIGINT,
-            ends_at BIGINT,
-            data TEXT NOT NULL,
-            visits BIGINT NOT NULL DEFAULT 0,
-            created_at BIGINT NOT NULL,
-            updated_at BIGINT NOT NULL,
-            UNIQUE (module, unique_key)
-        )",
-            "CREATE INDEX records_by_workspace ON records (workspace_id, module, created_at)",
-            "CREATE INDEX records_by_ref ON records (module, ref_id, starts_at)",
-            "CREATE TABLE record_tags (
-            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
-            tag TEXT NOT NULL,
-            PRIMARY KEY (record_id, tag)
-        )",
-            "CREATE INDEX record_tags_by_tag ON record_tags (tag)",
-            "CREATE TABLE link_clicks (
-            record_id TEXT NOT NULL REFERENCES records (id) ON DELETE CASCADE,
-            link_id TEXT NOT NULL,
-            clicks BIGINT NOT NULL DEFAULT 0,
-            PRIMARY KEY (record_id, link_id)
-        )",
-        ],
-    },
-];
-
-pub const LATEST_VERSION: i64 = 2;
+        "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
+    ],
+}];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,
@@ -96,9 +63,12 @@ const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
 /// An arbitrary, fixed key for `pg_advisory_xact_lock`.
 const PG_MIGRATION_LOCK: i64 = 0x6d65_7761_797a;
 
-/// Brings the schema to [`LATEST_VERSION`]. The fast path is one query.
-pub fn ensure_current(db: &Db) -> Result<(), StoreError> {
-    if applied_version(db).is_ok_and(|v| v >= LATEST_VERSION) {
+/// Applies every migration of the store's part and then of `also` that the
+/// ledger does not list. The fast path, when none is missing, is one query.
+pub fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> {
+    let parts = || std::iter::once(MIGRATIONS).chain(also.iter().copied()).flatten();
+    let missing = |applied: &[i64]| parts().any(|m| !applied.contains(&m.version));
+    if applied_versions(db).is_ok_and(|applied| !missing(&applied)) {
         return Ok(());
     }
     db.transaction(|db| {
@@ -106,8 +76,8 @@ pub fn ensure_current(db: &Db) -> Result<(), StoreError> {
             db.query("SELECT pg_advisory_xact_lock($1)", &[Value::Int(PG_MIGRATION_LOCK)])?;
         }
         db.execute(CREATE_LEDGER, &[])?;
-        let current = applied_version(db)?;
-        for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
+        let applied = applied_versions(db)?;
+        for migration in parts().filter(|m| !applied.contains(&m.version)) {
             for statement in migration.statements {
                 db.execute(statement, &[])?;
             }
@@ -120,9 +90,26 @@ pub fn ensure_current(db: &Db) -> Result<(), StoreError> {
     })
 }
 
-fn applied_version(db: &Db) -> Result<i64, StoreError> {
-    let rows = db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?;
-    rows.first().map_or(Ok(0), |row| row.int(0))
+fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
+    db.query("SELECT version FROM schema_migrations", &[])?.iter().map(|row| row.int(0)).collect()
+}
+
+/// Checks a part of the schema: versions increase within it and none is
+/// taken by the store's part. For the owners' unit tests.
+pub fn check_part(part: &[Migration]) -> Result<(), String> {
+    let versions: Vec<i64> = part.iter().map(|m| m.version).collect();
+    if !versions.windows(2).all(|w| w[0] < w[1]) {
+        return Err(format!("versions must increase: {versions:?}"));
+    }
+    if !std::ptr::eq(part, MIGRATIONS)
+        && let Some(taken) = versions.iter().find(|v| MIGRATIONS.iter().any(|m| m.version == **v))
+    {
+        return Err(format!("version {taken} is the store's"));
+    }
+    match part.iter().flat_map(|m| m.statements).find(|s| s.trim_end().trim_end_matches(';').contains(';')) {
+        Some(statement) => Err(format!("one statement per entry: {statement}")),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -130,18 +117,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_increase_and_end_at_latest() {
-        let versions: Vec<i64> = MIGRATIONS.iter().map(|m| m.version).collect();
-        assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
-        assert_eq!(versions.last(), Some(&LATEST_VERSION));
+    fn the_stores_part_is_well_formed() {
+        assert_eq!(check_part(MIGRATIONS), Ok(()));
     }
 
     #[test]
-    fn each_statement_is_a_single_statement() {
-        for migration in MIGRATIONS {
-            for statement in migration.statements {
-                assert!(!statement.trim_end().trim_end_matches(';').contains(';'), "{statement}");
-            }
-        }
+    fn a_badly_formed_part_is_caught() {
+        const TWO_STATEMENTS: &[Migration] =
+            &[Migration { version: 90, name: "x", statements: &["CREATE TABLE a (x TEXT); DROP TABLE users"] }];
+        assert!(check_part(TWO_STATEMENTS).unwrap_err().contains("one statement"));
+        const DECREASING: &[Migration] = &[
+            Migration { version: 91, name: "x", statements: &[] },
+            Migration { version: 90, name: "y", statements: &[] },
+        ];
+        assert!(check_part(DECREASING).unwrap_err().contains("increase"));
+        const TAKEN: &[Migration] = &[Migration { version: 1, name: "x", statements: &[] }];
+        assert!(check_part(TAKEN).unwrap_err().contains("store's"));
     }
 }

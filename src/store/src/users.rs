@@ -1,9 +1,10 @@
 //! Accounts.
 
 use mewayz_domain::{Email, FullName};
+use mewayz_time::{new_id, now};
 use serde::Serialize;
 
-use crate::{Db, Row, StoreError, new_id, now};
+use crate::{Db, Row, StoreError};
 
 /// An account as the API shows it. The password hash never leaves the store
 /// except through [`Credentials`].

@@ -2,9 +2,10 @@
 //! member of does not exist for them.
 
 use mewayz_domain::{Page, Role, Slug, WorkspaceName, WorkspaceText};
+use mewayz_time::{new_id, now};
 use serde::Serialize;
 
-use crate::{Db, Row, StoreError, new_id, now};
+use crate::{Db, Row, StoreError};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Workspace {
@@ -131,15 +132,10 @@ pub fn update(db: &Db, workspace_id: &str, changes: &WorkspaceChanges) -> Result
     )
 }
 
-/// Deletes a workspace, its memberships and its records. (SQLite does not
-/// enforce the foreign keys' cascades unless asked per connection.)
+/// Deletes a workspace. Its memberships, and every table another part of the
+/// schema keys on a workspace (the resource core's records), go with it by
+/// their foreign keys' `ON DELETE CASCADE` (enforced on SQLite too: see
+/// [`Db::open`]).
 pub fn delete(db: &Db, workspace_id: &str) -> Result<(), StoreError> {
-    db.transaction(|db| {
-        let owned = "SELECT id FROM records WHERE workspace_id = $1";
-        db.execute(&format!("DELETE FROM link_clicks WHERE record_id IN ({owned})"), &[workspace_id.into()])?;
-        db.execute(&format!("DELETE FROM record_tags WHERE record_id IN ({owned})"), &[workspace_id.into()])?;
-        db.execute("DELETE FROM records WHERE workspace_id = $1", &[workspace_id.into()])?;
-        db.execute("DELETE FROM workspace_members WHERE workspace_id = $1", &[workspace_id.into()])?;
-        db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
-    })
+    db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
 }
