@@ -320,6 +320,6 @@ pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> 
 mod tests {
     #[test]
     fn the_records_part_of_the_schema_is_well_formed() {
-        assert_eq!(mewayz_store::check_part(super::MIGRATIONS), Ok(()));
+        assert_eq!(mewayz_store::check_part(super::MIGRATIONS, &[mewayz_store::MIGRATIONS]), Ok(()));
     }
 }

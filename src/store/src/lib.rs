@@ -14,4 +14,4 @@ pub mod users;
 pub mod workspaces;
 
 pub use db::{Backend, Db, Row, StoreError, Value};
-pub use migrations::{Migration, check_part};
+pub use migrations::{MIGRATIONS, Migration, check_part};
