@@ -3,7 +3,7 @@
 //! each module's own rules beside it.
 
 use mewayz_tests::{
-    app::{TestApp, User, assert_error},
+    app::{Team, TestApp, User, assert_error},
     on_both_backends,
 };
 use serde_json::{Value, json};
@@ -21,28 +21,6 @@ fn valid(module: &str, n: usize, service_id: &str) -> Value {
                              "client_email": "client@example.com", "starts_at": format!("2027-01-{:02}T10:00:00Z", n + 1)}),
         _ => unreachable!(),
     }
-}
-
-struct Team {
-    ws: String,
-    owner: User,
-    admin: User,
-    editor: User,
-    viewer: User,
-    outsider: User,
-}
-
-fn team(app: &TestApp) -> Team {
-    let owner = app.register("owner@example.com");
-    let ws = app.workspace(&owner, "Shop Team");
-    let [admin, editor, viewer] = ["admin", "editor", "viewer"].map(|role| {
-        let user = app.register(&format!("{role}@example.com"));
-        app.add_member(&owner, &ws, &user, role);
-        user
-    });
-    let outsider = app.register("outsider@example.com");
-    app.workspace(&outsider, "Elsewhere");
-    Team { ws, owner, admin, editor, viewer, outsider }
 }
 
 fn path(ws: &str, module: &str, rest: &str) -> String {
@@ -82,7 +60,7 @@ on_both_backends! {
     }
 
     fn every_module_serves_crud_pages_and_stats_with_roles(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let service_id = service(app, &t, 100);
         for module in MODULES {
             let mut ids = Vec::new();
@@ -118,7 +96,7 @@ on_both_backends! {
     }
 
     fn outsiders_get_404_on_every_module_route(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let service_id = service(app, &t, 1);
         for module in MODULES {
             let id = create(app, &t.owner, &t.ws, module, valid(module, 1, &service_id))["id"].as_str().unwrap().to_string();
@@ -139,7 +117,7 @@ on_both_backends! {
     }
 
     fn contacts_validate_search_and_filter(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let ws = &t.ws;
         let add = |body: Value| create(app, &t.editor, ws, "contacts", body);
         add(json!({"first_name": "Ada", "last_name": "Lovelace", "email": "ADA@Example.com", "company": "Analytical Engines",
@@ -181,7 +159,7 @@ on_both_backends! {
     }
 
     fn products_keep_money_in_minor_units(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let product = create(app, &t.editor, &t.ws, "products", json!({"name": "Course", "price": 4999, "sale_price": 2999,
             "currency": "EUR", "category": "learning", "stock_quantity": 5, "is_digital": true}));
         assert_eq!((product["price"].clone(), product["sale_price"].clone(), product["status"].clone()), (json!(4999), json!(2999), json!("active")));
@@ -202,7 +180,7 @@ on_both_backends! {
     }
 
     fn bookings_refuse_a_full_slot(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let service_id = service(app, &t, 2);
         let book = |starts_at: &str, who: &str| app.call("POST", &path(&t.ws, "bookings", ""), Some(&t.editor.token),
             Some(json!({"service_id": service_id, "client_name": who, "client_email": "c@example.com", "starts_at": starts_at})));
@@ -237,7 +215,7 @@ on_both_backends! {
     }
 
     fn concurrent_bookings_never_overfill_a_slot(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let service_id = service(app, &t, 2);
         let statuses: Vec<u16> = std::thread::scope(|scope| {
             let handles: Vec<_> = (0..6)
@@ -258,7 +236,7 @@ on_both_backends! {
     }
 
     fn bio_sites_have_unique_slugs_and_safe_links(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let site = create(app, &t.editor, &t.ws, "bio-sites", json!({"title": "Ada", "slug": "ada", "links": [
             {"title": "Blog", "url": "https://blog.example", "position": 2},
             {"title": "Shop", "url": "http://shop.example", "position": 1}]}));
@@ -281,7 +259,7 @@ on_both_backends! {
     }
 
     fn public_pages_serve_published_sites_and_count_visits_and_clicks(app) {
-        let t = team(app);
+        let t = app.team("Shop Team");
         let site = create(app, &t.editor, &t.ws, "bio-sites", json!({"title": "<b>Ada</b> & co", "slug": "ada-co",
             "seo_title": "Ada & co — links", "links": [{"title": "Shop <now>", "url": "https://shop.example/?a=1&b=2"}]}));
         let id = site["id"].as_str().unwrap();

@@ -7,26 +7,6 @@ use mewayz_tests::{
 };
 use serde_json::json;
 
-/// An owner's workspace with an admin, an editor and a viewer.
-struct Team {
-    workspace: String,
-    owner: User,
-    admin: User,
-    editor: User,
-    viewer: User,
-}
-
-fn team(app: &TestApp) -> Team {
-    let owner = app.register("owner@example.com");
-    let workspace = app.workspace(&owner, "Studio Team");
-    let [admin, editor, viewer] = ["admin", "editor", "viewer"].map(|role| {
-        let user = app.register(&format!("{role}@example.com"));
-        app.add_member(&owner, &workspace, &user, role);
-        user
-    });
-    Team { workspace, owner, admin, editor, viewer }
-}
-
 on_both_backends! {
     fn an_owner_creates_lists_reads_updates_and_deletes(app) {
         let owner = app.register("solo@example.com");
@@ -94,8 +74,8 @@ on_both_backends! {
     }
 
     fn roles_are_enforced_on_the_server(app) {
-        let t = team(app);
-        let ws = format!("/api/workspaces/{}", t.workspace);
+        let t = app.team("Studio Team");
+        let ws = format!("/api/workspaces/{}", t.ws);
         let rename = || Some(json!({"name": "Renamed"}));
 
         for member in [&t.viewer, &t.editor, &t.admin, &t.owner] {
@@ -129,8 +109,8 @@ on_both_backends! {
     }
 
     fn the_last_owner_can_be_neither_removed_nor_demoted(app) {
-        let t = team(app);
-        let ws = format!("/api/workspaces/{}", t.workspace);
+        let t = app.team("Studio Team");
+        let ws = format!("/api/workspaces/{}", t.ws);
         let owner_path = format!("{ws}/members/{}", t.owner.id);
         assert_error(&app.call("PATCH", &owner_path, Some(&t.owner.token), Some(json!({"role": "admin"}))), 409, "last_owner");
         assert_error(&app.call("DELETE", &owner_path, Some(&t.owner.token), None), 409, "last_owner");
@@ -147,8 +127,8 @@ on_both_backends! {
     }
 
     fn two_owners_demoting_each_other_at_once_leave_one_owner(app) {
-        let t = team(app);
-        let ws = format!("/api/workspaces/{}", t.workspace);
+        let t = app.team("Studio Team");
+        let ws = format!("/api/workspaces/{}", t.ws);
         let admin_path = format!("{ws}/members/{}", t.admin.id);
         assert_eq!(app.call("PATCH", &admin_path, Some(&t.owner.token), Some(json!({"role": "owner"}))).status, 200);
         let owner_path = format!("{ws}/members/{}", t.owner.id);
@@ -174,10 +154,9 @@ on_both_backends! {
     }
 
     fn outsiders_get_404_on_every_workspace_route(app) {
-        let t = team(app);
-        let outsider = app.register("outsider@example.com");
-        let own = app.workspace(&outsider, "Outsider Shop");
-        let ws = format!("/api/workspaces/{}", t.workspace);
+        let t = app.team("Studio Team");
+        let (outsider, own) = (&t.outsider, &t.outsider_ws);
+        let ws = format!("/api/workspaces/{}", t.ws);
         for (method, path, body) in [
             ("GET", ws.clone(), None),
             ("PATCH", ws.clone(), Some(json!({"name": "Hijacked"}))),
@@ -220,11 +199,11 @@ mod on_spin_postgres {
     #[test]
     fn a_stored_role_this_build_does_not_know_is_a_json_500_not_a_viewer() {
         let app = &TestApp::start(Backend::Postgres);
-        let t = team(app);
+        let t = app.team("Studio Team");
         let db = &app.database.as_ref().unwrap().url;
         psql(db, "ALTER TABLE workspace_members DROP CONSTRAINT workspace_members_role_check");
         psql(db, &format!("UPDATE workspace_members SET role = 'auditor' WHERE user_id = '{}'", t.viewer.id));
-        let path = format!("/api/workspaces/{}", t.workspace);
+        let path = format!("/api/workspaces/{}", t.ws);
         assert_error(&app.get(&path, &t.viewer.token), 500, "internal_error");
         assert!(app.spin.logs().contains(r#"unknown role "auditor""#), "{}", app.spin.logs());
         // Rows the build understands still read as before.

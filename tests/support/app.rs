@@ -81,6 +81,21 @@ impl TestApp {
         reply.json()["id"].as_str().unwrap().to_string()
     }
 
+    /// A workspace named `name` with an owner, an admin, an editor and a
+    /// viewer, and an outsider who owns a workspace of their own.
+    pub fn team(&self, name: &str) -> Team {
+        let owner = self.register("owner@example.com");
+        let ws = self.workspace(&owner, name);
+        let [admin, editor, viewer] = ["admin", "editor", "viewer"].map(|role| {
+            let user = self.register(&format!("{role}@example.com"));
+            self.add_member(&owner, &ws, &user, role);
+            user
+        });
+        let outsider = self.register("outsider@example.com");
+        let outsider_ws = self.workspace(&outsider, "Outsider Shop");
+        Team { ws, owner, admin, editor, viewer, outsider, outsider_ws }
+    }
+
     /// Adds `user` to a workspace with `role`, as `by`.
     pub fn add_member(&self, by: &User, workspace: &str, user: &User, role: &str) {
         let reply = self.call(
@@ -109,6 +124,17 @@ pub fn call_json(url: &str, method: &str, token: Option<&str>, body: Option<Valu
         None => Vec::new(),
     };
     http::send(method, url, &headers, body)
+}
+
+/// See [`TestApp::team`].
+pub struct Team {
+    pub ws: String,
+    pub owner: User,
+    pub admin: User,
+    pub editor: User,
+    pub viewer: User,
+    pub outsider: User,
+    pub outsider_ws: String,
 }
 
 /// A registered account.
