@@ -240,12 +240,14 @@ fn in_the_split_every_feature_component_runs_in_exactly_one_spinapp_and_probes_n
 #[test]
 fn in_the_split_every_route_is_reached_through_exactly_one_ingress_rule_to_the_spinapp_serving_it() {
     let apps = spinapps("split");
-    let ingress = documents("split").into_iter().find(|d| d.kind() == "Ingress").expect("an Ingress");
-    assert_eq!(ingress.value["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"], "true");
-    let rules: Vec<(Regex, String)> = ingress.value["spec"]["rules"]
-        .as_sequence()
-        .unwrap()
+    let ingresses: Vec<Doc> = documents("split").into_iter().filter(|d| d.kind() == "Ingress").collect();
+    assert!(!ingresses.is_empty(), "an Ingress");
+    for ingress in &ingresses {
+        assert_eq!(ingress.value["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"], "true");
+    }
+    let rules: Vec<(Regex, String)> = ingresses
         .iter()
+        .flat_map(|ingress| ingress.value["spec"]["rules"].as_sequence().unwrap().clone())
         .flat_map(|rule| rule["http"]["paths"].as_sequence().unwrap().clone())
         .map(|p| {
             let pattern = p["path"].as_str().unwrap();
@@ -266,6 +268,35 @@ fn in_the_split_every_route_is_reached_through_exactly_one_ingress_rule_to_the_s
             let component = component_serving(&path).unwrap();
             assert!(runs(app, &component), "{path} goes to {} which does not run {component}", app.name());
         }
+    }
+}
+
+#[test]
+fn the_account_routes_are_rate_limited_at_the_ingress_and_their_client_addresses_believed() {
+    let ingresses: Vec<Doc> = documents("split").into_iter().filter(|d| d.kind() == "Ingress").collect();
+    let auth = ingresses
+        .iter()
+        .find(|i| serde_yaml_ng::to_string(&i.value["spec"]).unwrap().contains("^/api/auth"))
+        .expect("an Ingress routing /api/auth");
+    let annotations = &auth.value["metadata"]["annotations"];
+    let rpm: u32 = annotations["nginx.ingress.kubernetes.io/limit-rpm"].as_str().unwrap_or("0").parse().unwrap();
+    assert!((1..=60).contains(&rpm), "{}: /api/auth needs a per-client rate limit", auth.file.display());
+    for ingress in ingresses.iter().filter(|i| i.name() != auth.name()) {
+        assert!(
+            !serde_yaml_ng::to_string(&ingress.value["spec"]).unwrap().contains("/api/auth"),
+            "{} also routes /api/auth, without the limit",
+            ingress.name()
+        );
+    }
+    // Behind the ingress every request comes from its pods: unless they are
+    // trusted proxies, all clients would share one failed-login count.
+    for app in spinapps("").into_iter().filter(|app| runs(app, "accounts")) {
+        let trusted = app.container_env(|_| Some(String::new()));
+        assert!(
+            trusted.iter().any(|(name, value)| name == "SPIN_VARIABLE_TRUSTED_PROXIES" && !value.is_empty()),
+            "{} runs accounts without trusted_proxies",
+            app.name()
+        );
     }
 }
 

@@ -153,6 +153,34 @@ on_both_backends! {
         }
     }
 
+    fn two_admins_demoting_each_other_at_once_cannot_both_win(app) {
+        // Each admin's check passes on the roles as they were; the change is
+        // decided again on locked rows, so the one written second sees its
+        // actor is no longer an admin.
+        let t = app.team("Studio Team");
+        let ws = format!("/api/workspaces/{}", t.ws);
+        for round in 0..6 {
+            let second = app.register(&format!("admin{round}@example.com"));
+            app.add_member(&t.owner, &t.ws, &second, "admin");
+            let first_path = format!("{ws}/members/{}", t.admin.id);
+            let second_path = format!("{ws}/members/{}", second.id);
+            let statuses: Vec<u16> = std::thread::scope(|scope| {
+                let a = scope.spawn(|| app.call("PATCH", &second_path, Some(&t.admin.token), Some(json!({"role": "viewer"}))).status);
+                let b = scope.spawn(|| app.call("PATCH", &first_path, Some(&second.token), Some(json!({"role": "viewer"}))).status);
+                vec![a.join().unwrap(), b.join().unwrap()]
+            });
+            let mut sorted = statuses.clone();
+            sorted.sort();
+            assert_eq!(sorted, [200, 403], "round {round}: a demoted admin's change must not land");
+            let members = app.get(&format!("{ws}/members"), &t.owner.token).json();
+            let admins = members["data"].as_array().unwrap().iter().filter(|m| m["role"] == "admin").count();
+            assert_eq!(admins, 1, "round {round}: {members}");
+            // Our fixed admin is admin again for the next round; the other leaves.
+            assert_eq!(app.call("PATCH", &first_path, Some(&t.owner.token), Some(json!({"role": "admin"}))).status, 200);
+            assert_eq!(app.call("DELETE", &second_path, Some(&t.owner.token), None).status, 204);
+        }
+    }
+
     fn outsiders_get_404_on_every_workspace_route(app) {
         let t = app.team("Studio Team");
         let (outsider, own) = (&t.outsider, &t.outsider_ws);

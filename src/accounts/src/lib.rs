@@ -1,9 +1,20 @@
-//! `/api/auth`: register, log in, and who am I.
+//! `/api/auth`: register, log in, who am I, log out (here or everywhere),
+//! change the password.
 
-use mewayz_api::{ApiError, ApiRequest, ApiResult, Config, authenticate, json, now_seconds, open_db};
-use mewayz_auth::{TOKEN_TTL_SECONDS, hash_password, issue_token, verify_against_nobody, verify_password};
+use mewayz_api::{
+    ApiError, ApiRequest, ApiResult, Config, authenticate, authenticate_session, client_key, json, no_content,
+    now_seconds, open_db,
+};
+use mewayz_auth::{
+    TOKEN_TTL_SECONDS, hash_password, issue_token,
+    throttle::{Policy, Verdict},
+    verify_against_nobody, verify_password,
+};
 use mewayz_domain::{Email, FullName, Password};
-use mewayz_store::users::{self, User};
+use mewayz_store::{
+    Db, attempts, sessions,
+    users::{self, User},
+};
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
@@ -18,7 +29,12 @@ fn routes(req: &ApiRequest) -> ApiResult {
         ["api", "auth", "register"] if req.method_is("POST") => register(req),
         ["api", "auth", "login"] if req.method_is("POST") => login(req),
         ["api", "auth", "me"] if req.method_is("GET") => me(req),
-        ["api", "auth", "register" | "login"] => Err(ApiError::method_not_allowed("POST")),
+        ["api", "auth", "logout"] if req.method_is("POST") => logout(req),
+        ["api", "auth", "logout-all"] if req.method_is("POST") => logout_all(req),
+        ["api", "auth", "password"] if req.method_is("POST") => change_password(req),
+        ["api", "auth", "register" | "login" | "logout" | "logout-all" | "password"] => {
+            Err(ApiError::method_not_allowed("POST"))
+        }
         ["api", "auth", "me"] => Err(ApiError::method_not_allowed("GET")),
         _ => Err(ApiError::not_found("no such route")),
     }
@@ -39,6 +55,13 @@ struct LoginBody {
     password: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    current_password: String,
+    new_password: String,
+}
+
 #[derive(Serialize)]
 struct Session {
     access_token: String,
@@ -47,14 +70,30 @@ struct Session {
     user: User,
 }
 
-fn session(user: User) -> Result<Session, ApiError> {
+fn session(user: User, session_version: i64) -> Result<Session, ApiError> {
     let secret = Config::auth_secret()?;
     Ok(Session {
-        access_token: issue_token(&secret, &user.id, now_seconds()),
+        access_token: issue_token(&secret, &user.id, session_version, now_seconds()),
         token_type: "bearer",
         expires_in: TOKEN_TTL_SECONDS,
         user,
     })
+}
+
+fn account_key(email: &str) -> String {
+    format!("account:{email}")
+}
+
+/// Counts an attempt for `key` up front; 429 past the policy's limit.
+fn attempt(db: &Db, key: &str, policy: &Policy) -> Result<(), ApiError> {
+    match attempts::attempt(db, key, policy, now_seconds() as i64)? {
+        Verdict::Proceed => Ok(()),
+        Verdict::Refuse { retry_after } => {
+            // A lock-out just began or holds: a moment to drop keys idle for a day.
+            attempts::forget_idle(db, now_seconds() as i64)?;
+            Err(ApiError::too_many_attempts(retry_after))
+        }
+    }
 }
 
 fn register(req: &ApiRequest) -> ApiResult {
@@ -76,7 +115,7 @@ fn register(req: &ApiRequest) -> ApiResult {
         }
         other => other.into(),
     })?;
-    json(201, &session(user)?)
+    json(201, &session(user, 0)?)
 }
 
 fn login(req: &ApiRequest) -> ApiResult {
@@ -89,17 +128,40 @@ fn login(req: &ApiRequest) -> ApiResult {
     }
 
     let db = open_db()?;
+    // Both counts are taken before any Argon2 work. The address counts only
+    // failures: its count is taken back when the password is right, or when
+    // the account's own limit refuses the attempt unchecked.
+    let address = client_key(req);
+    if let Some(address) = &address {
+        attempt(&db, address, &Policy::ADDRESS)?;
+    }
+    let account = account_key(email.as_str());
+    if let Err(locked) = attempt(&db, &account, &Policy::ACCOUNT) {
+        if let Some(address) = &address {
+            attempts::take_back(&db, address)?;
+        }
+        return Err(locked);
+    }
+
     // Unknown emails cost the same Argon2 work as wrong passwords, so the
     // answer's timing does not tell which accounts exist.
-    match users::credentials(&db, &email)? {
-        Some(found) if verify_password(&body.password, &found.password_hash) && found.user.is_active => {
-            json(200, &session(found.user)?)
-        }
-        Some(_) => Err(refused()),
+    let found = users::credentials(&db, &email)?;
+    let right = match &found {
+        Some(found) => verify_password(&body.password, &found.password_hash) && found.user.is_active,
         None => {
             verify_against_nobody(&body.password);
-            Err(refused())
+            false
         }
+    };
+    match found {
+        Some(found) if right => {
+            attempts::clear(&db, &account)?;
+            if let Some(address) = &address {
+                attempts::take_back(&db, address)?;
+            }
+            json(200, &session(found.user, found.session_version)?)
+        }
+        _ => Err(refused()),
     }
 }
 
@@ -110,4 +172,44 @@ fn me(req: &ApiRequest) -> ApiResult {
     }
     let (_db, user) = authenticate(req, open_db)?;
     json(200, &Me { user })
+}
+
+/// Ends this token: it is refused from now on, on every replica.
+fn logout(req: &ApiRequest) -> ApiResult {
+    let (db, user, claims) = authenticate_session(req, open_db)?;
+    sessions::revoke(&db, &user.id, &claims.jti, claims.exp as i64, now_seconds() as i64)?;
+    no_content()
+}
+
+/// Ends every token of the account, this one included.
+fn logout_all(req: &ApiRequest) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    sessions::end_all(&db, &user.id)?;
+    no_content()
+}
+
+/// Checks the current password (a failure counts against the account like
+/// a failed login), sets the new one and ends every session; the answer
+/// carries a fresh token for the caller.
+fn change_password(req: &ApiRequest) -> ApiResult {
+    let (db, user) = authenticate(req, open_db)?;
+    let body: PasswordBody = req.json()?;
+    let new_password = Password::parse(body.new_password).map_err(|mut e| {
+        e.field = "new_password";
+        e
+    })?;
+    let account = account_key(&user.email);
+    attempt(&db, &account, &Policy::ACCOUNT)?;
+    let email = Email::parse("email", &user.email)?;
+    let current = users::credentials(&db, &email)?.ok_or_else(|| ApiError::unauthorized("the account is gone"))?;
+    if body.current_password.len() > 4 * Password::MAX_CHARS
+        || !verify_password(&body.current_password, &current.password_hash)
+    {
+        return Err(ApiError::invalid("current_password", "is not the account's current password"));
+    }
+    attempts::clear(&db, &account)?;
+    let hash =
+        hash_password(new_password.expose()).map_err(|e| ApiError::internal(format!("hashing a password: {e}")))?;
+    let version = sessions::change_password(&db, &user.id, &hash)?;
+    json(200, &session(user, version)?)
 }

@@ -23,6 +23,29 @@ impl Config {
         }
     }
 
+    /// `trusted_proxies`: the proxies in front of the app whose
+    /// `X-Forwarded-For` is believed (comma-separated IPs or CIDR networks,
+    /// such as the cluster's pod network). Entries that do not parse are
+    /// ignored, and logged.
+    pub fn trusted_proxies() -> Vec<ipnet::IpNet> {
+        let listed = variables::get("trusted_proxies").unwrap_or_default();
+        listed
+            .split(',')
+            .map(str::trim)
+            .filter(|entry| !entry.is_empty())
+            .filter_map(|entry| {
+                let parsed = entry
+                    .parse::<ipnet::IpNet>()
+                    .ok()
+                    .or_else(|| entry.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from));
+                if parsed.is_none() {
+                    eprintln!("trusted_proxies: ignoring {entry:?}, not an IP address or network");
+                }
+                parsed
+            })
+            .collect()
+    }
+
     /// `database_url`: empty for SQLite `default`, else a `postgres://` URL.
     pub fn database_url() -> Result<String, ApiError> {
         variables::get("database_url").map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))

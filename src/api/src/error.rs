@@ -18,13 +18,15 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub allow: Option<&'static str>,
+    /// Seconds, for `Retry-After`.
+    pub retry_after: Option<u32>,
     /// For the server log only: what went wrong on our side. Never sent.
     pub detail: Option<String>,
 }
 
 impl ApiError {
     fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), field: None, allow: None, detail: None }
+        Self { status, code, message: message.into(), field: None, allow: None, retry_after: None, detail: None }
     }
 
     pub fn bad_json(message: impl Into<String>) -> Self {
@@ -68,6 +70,19 @@ impl ApiError {
         Self::new(415, "unsupported_media_type", "send the body as Content-Type: application/json")
     }
 
+    /// Too many failed password attempts for this account or from this
+    /// address: refused before any password work, until `retry_after`.
+    pub fn too_many_attempts(retry_after: i64) -> Self {
+        let retry_after = retry_after.clamp(1, i64::from(u32::MAX)) as u32;
+        let mut err = Self::new(
+            429,
+            "too_many_attempts",
+            format!("too many failed attempts; try again in {retry_after} seconds"),
+        );
+        err.retry_after = Some(retry_after);
+        err
+    }
+
     /// The server is not configured for this: an operator has to act.
     pub fn configuration(message: impl Into<String>) -> Self {
         Self::new(500, "configuration_error", message)
@@ -81,6 +96,7 @@ impl ApiError {
 
     pub fn unavailable(detail: impl Into<String>) -> Self {
         let mut err = Self::new(503, "database_unavailable", "the database is not reachable right now; retry shortly");
+        err.retry_after = Some(RETRY_AFTER_SECONDS);
         err.detail = Some(detail.into());
         err
     }
@@ -110,8 +126,8 @@ impl ApiError {
         if let Some(allow) = self.allow {
             builder.header("allow", allow);
         }
-        if self.status == 503 {
-            builder.header("retry-after", RETRY_AFTER_SECONDS.to_string());
+        if let Some(seconds) = self.retry_after {
+            builder.header("retry-after", seconds.to_string());
         }
         if self.status == 401 {
             builder.header("www-authenticate", "Bearer");
@@ -145,6 +161,11 @@ impl From<MemberError> for ApiError {
                 "last_owner",
                 "a workspace must keep at least one owner: make someone else owner first",
             ),
+            MemberError::Forbidden(err) => err.into(),
+            MemberError::NoSuchMember => ApiError::not_found("no such member"),
+            // The caller left or was removed while asking: to them the
+            // workspace is gone, as for any outsider.
+            MemberError::NotAMember => ApiError::not_found("no such workspace"),
         }
     }
 }

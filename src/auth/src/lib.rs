@@ -1,10 +1,12 @@
-//! Credentials: Argon2id password hashes and HS256 access tokens.
+//! Credentials: Argon2id password hashes, HS256 access tokens, and how many
+//! password attempts a caller gets.
 //!
 //! No crypto is written here: argon2 and jsonwebtoken do the work. This crate
 //! decides the parameters and what counts as a valid token.
 
 mod bearer;
 mod password;
+pub mod throttle;
 mod token;
 
 pub use bearer::bearer_token;

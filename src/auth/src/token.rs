@@ -31,12 +31,17 @@ impl std::fmt::Debug for AuthSecret {
     }
 }
 
-/// What a token says: who (`sub`, a user id), issued when, valid until when.
+/// What a token says: who (`sub`, a user id), issued when, valid until when,
+/// which token it is (`jti`, so that one token can be revoked) and the
+/// account's session version when it was issued (`ver`: raising it ends
+/// every session of the account at once).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub iat: u64,
     pub exp: u64,
+    pub jti: String,
+    pub ver: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,9 +50,11 @@ pub enum TokenError {
     Invalid,
 }
 
-/// Signs a token for `user_id`, issued at `now` (Unix seconds).
-pub fn issue_token(secret: &AuthSecret, user_id: &str, now: u64) -> String {
-    let claims = Claims { sub: user_id.to_string(), iat: now, exp: now + TOKEN_TTL_SECONDS };
+/// Signs a new token for `user_id` at session version `ver`, issued at `now`
+/// (Unix seconds), with a fresh random id.
+pub fn issue_token(secret: &AuthSecret, user_id: &str, ver: i64, now: u64) -> String {
+    let claims =
+        Claims { sub: user_id.to_string(), iat: now, exp: now + TOKEN_TTL_SECONDS, jti: mewayz_time::new_id(), ver };
     encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
         .expect("HS256 signing of plain claims cannot fail")
 }
@@ -56,7 +63,7 @@ pub fn issue_token(secret: &AuthSecret, user_id: &str, now: u64) -> String {
 /// are refused) and its expiry against `now`.
 pub fn verify_token(secret: &AuthSecret, token: &str, now: u64) -> Result<Claims, TokenError> {
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["exp", "iat", "sub"]);
+    validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
     // Expiry is checked below against the caller's clock, without leeway.
     validation.validate_exp = false;
     let claims = decode::<Claims>(token, &secret.decoding, &validation).map_err(|_| TokenError::Invalid)?.claims;
@@ -98,16 +105,21 @@ mod tests {
 
     #[test]
     fn a_token_round_trips_until_it_expires() {
-        let token = issue_token(&secret(), "user-1", NOW);
+        let token = issue_token(&secret(), "user-1", 3, NOW);
         let claims = verify_token(&secret(), &token, NOW + 10).unwrap();
-        assert_eq!(claims, Claims { sub: "user-1".into(), iat: NOW, exp: NOW + TOKEN_TTL_SECONDS });
+        assert_eq!(
+            (claims.sub.as_str(), claims.iat, claims.exp, claims.ver),
+            ("user-1", NOW, NOW + TOKEN_TTL_SECONDS, 3)
+        );
+        let other = verify_token(&secret(), &issue_token(&secret(), "user-1", 3, NOW), NOW).unwrap();
+        assert_ne!(claims.jti, other.jti, "every token has its own id");
         assert!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS - 1).is_ok());
         assert_eq!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS), Err(TokenError::Invalid));
     }
 
     #[test]
     fn another_secret_or_a_changed_payload_is_refused() {
-        let token = issue_token(&secret(), "user-1", NOW);
+        let token = issue_token(&secret(), "user-1", 3, NOW);
         let other = AuthSecret::new("another secret that is long enough").unwrap();
         assert_eq!(verify_token(&other, &token, NOW), Err(TokenError::Invalid));
 
@@ -128,7 +140,7 @@ mod tests {
         }
         let hs512 = encode(
             &Header::new(Algorithm::HS512),
-            &Claims { sub: "user-1".into(), iat: NOW, exp: NOW + 60 },
+            &Claims { sub: "user-1".into(), iat: NOW, exp: NOW + 60, jti: "t".into(), ver: 0 },
             &EncodingKey::from_secret(b"a test secret that is long enough!!").unwrap(),
         )
         .unwrap();
@@ -143,8 +155,24 @@ mod tests {
     }
 
     #[test]
+    fn tokens_without_an_id_or_session_version_are_refused() {
+        // Tokens signed before sessions could end: they could not be revoked.
+        #[derive(Serialize)]
+        struct Old {
+            sub: &'static str,
+            iat: u64,
+            exp: u64,
+        }
+        let old = encode(&Header::new(Algorithm::HS256), &Old { sub: "user-1", iat: NOW, exp: NOW + 60 }, &{
+            EncodingKey::from_secret(b"a test secret that is long enough!!").unwrap()
+        })
+        .unwrap();
+        assert_eq!(verify_token(&secret(), &old, NOW), Err(TokenError::Invalid));
+    }
+
+    #[test]
     fn tokens_issued_in_the_future_are_refused() {
-        let token = issue_token(&secret(), "user-1", NOW + 3600);
+        let token = issue_token(&secret(), "user-1", 3, NOW + 3600);
         assert_eq!(verify_token(&secret(), &token, NOW), Err(TokenError::Invalid));
     }
 }

@@ -4,7 +4,7 @@ use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content
 use mewayz_domain::{Email, MemberChange, Role};
 use mewayz_store::{
     StoreError,
-    members::{self, Member},
+    members::{self, Member, MemberError},
     users,
 };
 use serde::{Deserialize, Serialize};
@@ -63,8 +63,10 @@ fn add(req: &ApiRequest, ws: &str) -> ApiResult {
     workspace.role.authorize(MemberChange::Add { role })?;
     let invitee = users::find_by_email(&db, &email)?
         .ok_or_else(|| ApiError::not_found("no account uses this email; ask them to register first"))?;
-    let member = members::add(&db, ws, &invitee.id, role, &user.id).map_err(|err| match err {
-        StoreError::Conflict => ApiError::conflict("already_member", "this account is already a member"),
+    let member = members::add(&db, ws, &user.id, &invitee.id, role).map_err(|err| match err {
+        MemberError::Store(StoreError::Conflict) => {
+            ApiError::conflict("already_member", "this account is already a member")
+        }
         other => other.into(),
     })?;
     json(201, &member)
@@ -78,12 +80,14 @@ fn target(req: &ApiRequest, ws: &str, user_id: &str) -> Result<(mewayz_store::Db
     Ok((db, user.id, workspace.role, member))
 }
 
+/// Role checks run again inside the store's transaction, on locked rows:
+/// these early ones only answer fast and in the usual order (404, body, 403).
 fn change_role(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
-    let (db, _, actor, member) = target(req, ws, user_id)?;
+    let (db, caller, actor, member) = target(req, ws, user_id)?;
     let body: RoleBody = req.json()?;
     let role = Role::parse("role", &body.role)?;
     actor.authorize(MemberChange::ChangeRole { from: member.role, to: role })?;
-    members::change(&db, ws, user_id, Some(role))?;
+    members::change(&db, ws, &caller, user_id, Some(role))?;
     let member = members::find(&db, ws, user_id)?.ok_or_else(|| ApiError::not_found("no such member"))?;
     json(200, &member)
 }
@@ -91,6 +95,6 @@ fn change_role(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
 fn remove(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
     let (db, caller, actor, member) = target(req, ws, user_id)?;
     actor.authorize(MemberChange::Remove { role: member.role, is_self: caller == user_id })?;
-    members::change(&db, ws, user_id, None)?;
+    members::change(&db, ws, &caller, user_id, None)?;
     no_content()
 }

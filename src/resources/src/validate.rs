@@ -134,19 +134,27 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
                 .to_string()
         ),
         Kind::Tags => {
+            const MAX_TAGS: usize = 20;
             let list = value.as_array().ok_or_else(|| err("must be a list of strings"))?;
-            let mut tags: Vec<String> = Vec::new();
+            // Bounded before any item is looked at: a list can repeat a tag a
+            // little, not a hundred thousand times.
+            if list.len() > 4 * MAX_TAGS {
+                return Err(err("at most 20 tags"));
+            }
+            let mut tags: Vec<String> = Vec::with_capacity(MAX_TAGS);
             for tag in list {
-                let tag = tag.as_str().ok_or_else(|| err("must be a list of strings"))?.trim().to_lowercase();
-                if tag.is_empty() || tag.chars().count() > 32 || tag.chars().any(char::is_control) {
+                let tag = tag.as_str().ok_or_else(|| err("must be a list of strings"))?.trim();
+                if tag.is_empty() || tag.len() > 4 * 32 || tag.chars().count() > 32 || tag.chars().any(char::is_control)
+                {
                     return Err(err("tags must be 1 to 32 printable characters"));
                 }
+                let tag = tag.to_lowercase();
                 if !tags.contains(&tag) {
+                    if tags.len() == MAX_TAGS {
+                        return Err(err("at most 20 tags"));
+                    }
                     tags.push(tag);
                 }
-            }
-            if tags.len() > 20 {
-                return Err(err("at most 20 tags"));
             }
             json!(tags)
         }
@@ -279,6 +287,17 @@ mod tests {
         let patched = spec().validate_patch(&current, &json!({"score": 7, "email": null})).unwrap();
         assert_eq!(Value::Object(patched), json!({"name": "Ada", "score": 7}));
         assert_eq!(spec().validate_patch(&current, &json!({"name": null})).unwrap_err().field, "name");
+    }
+
+    #[test]
+    fn tag_lists_are_bounded_before_their_items_are_looked_at() {
+        let tags = Field::optional("tags", Kind::Tags);
+        assert_eq!(check(&tags, &json!(vec!["A"; 80])).unwrap(), json!(["a"]));
+        assert_eq!(check(&tags, &json!(vec!["a"; 81])).unwrap_err().message, "at most 20 tags");
+        let distinct: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert_eq!(check(&tags, &json!(distinct)).unwrap_err().message, "at most 20 tags");
+        let many: Vec<String> = (0..100_000).map(|i| format!("t{i}")).collect();
+        assert_eq!(check(&tags, &json!(many)).unwrap_err().message, "at most 20 tags");
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! `postgres://` URL means Spin's outbound PostgreSQL. SQL is written once, in
 //! PostgreSQL's `$1` placeholder style, and translated for SQLite.
 
+pub mod attempts;
 mod db;
 pub mod members;
 mod migrations;
+pub mod sessions;
 mod sql;
 pub mod users;
 pub mod workspaces;

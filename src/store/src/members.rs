@@ -1,7 +1,9 @@
-//! Workspace memberships and the one rule the store enforces itself: a
+//! Workspace memberships. A change is decided inside the transaction that
+//! writes it, on rows it holds: the actor's role, the target's role and the
+//! owners are read there, so a check made on a stale role cannot win, and a
 //! workspace always keeps at least one owner, also under concurrent changes.
 
-use mewayz_domain::Role;
+use mewayz_domain::{MemberChange, Role, RoleError};
 use mewayz_time::now;
 use serde::Serialize;
 
@@ -23,6 +25,13 @@ pub enum MemberError {
     Store(StoreError),
     /// The change would leave the workspace without an owner.
     LastOwner,
+    /// The actor's role, as it stands when the change is written, does not
+    /// allow it.
+    Forbidden(RoleError),
+    /// The target is not a member (any more).
+    NoSuchMember,
+    /// The actor is not a member (any more).
+    NotAMember,
 }
 
 impl From<StoreError> for MemberError {
@@ -66,34 +75,64 @@ pub fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>
     rows.first().map(member).transpose()
 }
 
-/// Adds a member. `Conflict` if they already are one.
-pub fn add(db: &Db, workspace_id: &str, user_id: &str, role: Role, invited_by: &str) -> Result<Member, StoreError> {
-    db.execute(
-        "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
-         VALUES ($1, $2, $3, $4, $5)",
-        &[workspace_id.into(), user_id.into(), role.as_str().into(), invited_by.into(), now().into()],
-    )?;
-    find(db, workspace_id, user_id)?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))
+/// Adds a member with `role` as `actor_id`, authorized against the actor's
+/// role as it stands in this transaction. `Store(Conflict)` if they already
+/// are a member.
+pub fn add(db: &Db, workspace_id: &str, actor_id: &str, user_id: &str, role: Role) -> Result<Member, MemberError> {
+    db.transaction(|db| {
+        let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let rows = db.query(
+            &format!("SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2{lock}"),
+            &[workspace_id.into(), actor_id.into()],
+        )?;
+        let actor = stored_role(&rows.first().ok_or(MemberError::NotAMember)?.text(0)?)?;
+        actor.authorize(MemberChange::Add { role }).map_err(MemberError::Forbidden)?;
+        db.execute(
+            "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
+             VALUES ($1, $2, $3, $4, $5)",
+            &[workspace_id.into(), user_id.into(), role.as_str().into(), actor_id.into(), now().into()],
+        )?;
+        Ok(find(db, workspace_id, user_id)?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))?)
+    })
 }
 
-/// Changes a member's role (`Some`) or removes them (`None`), refusing to
-/// leave the workspace without an owner.
-pub fn change(db: &Db, workspace_id: &str, user_id: &str, new_role: Option<Role>) -> Result<(), MemberError> {
+/// Changes a member's role (`Some`) or removes them (`None`) as `actor_id`:
+/// authorized against both members' roles as they stand in this
+/// transaction, and refused if it would leave the workspace without an owner.
+pub fn change(
+    db: &Db,
+    workspace_id: &str,
+    actor_id: &str,
+    user_id: &str,
+    new_role: Option<Role>,
+) -> Result<(), MemberError> {
     db.transaction(|db| {
-        // PostgreSQL: lock the owner rows so two concurrent demotions cannot
-        // both see "another owner remains". SQLite's BEGIN IMMEDIATE already
-        // serialises writers.
-        let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-        let owners: Vec<String> = db
+        // PostgreSQL: lock the rows the decision reads — the actor's, the
+        // target's and the owners' — in one order, so concurrent changes
+        // queue instead of deciding on roles that are about to change.
+        // SQLite's BEGIN IMMEDIATE already serialises writers.
+        let lock = if db.backend() == Backend::Postgres { " ORDER BY user_id FOR UPDATE" } else { "" };
+        let rows: Vec<(String, Role)> = db
             .query(
-                &format!("SELECT user_id FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'{lock}"),
-                &[workspace_id.into()],
+                &format!(
+                    "SELECT user_id, role FROM workspace_members
+                     WHERE workspace_id = $1 AND (role = 'owner' OR user_id = $2 OR user_id = $3){lock}"
+                ),
+                &[workspace_id.into(), actor_id.into(), user_id.into()],
             )?
             .iter()
-            .map(|row| row.text(0))
-            .collect::<Result<_, _>>()?;
-        let is_owner = owners.iter().any(|o| o == user_id);
-        if is_owner && owners.len() == 1 && new_role != Some(Role::Owner) {
+            .map(|row| Ok((row.text(0)?, stored_role(&row.text(1)?)?)))
+            .collect::<Result<_, StoreError>>()?;
+        let role_of = |id: &str| rows.iter().find(|(user, _)| user == id).map(|(_, role)| *role);
+        let actor = role_of(actor_id).ok_or(MemberError::NotAMember)?;
+        let target = role_of(user_id).ok_or(MemberError::NoSuchMember)?;
+        let change = match new_role {
+            Some(to) => MemberChange::ChangeRole { from: target, to },
+            None => MemberChange::Remove { role: target, is_self: actor_id == user_id },
+        };
+        actor.authorize(change).map_err(MemberError::Forbidden)?;
+        let owners = rows.iter().filter(|(_, role)| *role == Role::Owner).count();
+        if target == Role::Owner && owners == 1 && new_role != Some(Role::Owner) {
             return Err(MemberError::LastOwner);
         }
         match new_role {

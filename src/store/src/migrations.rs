@@ -21,11 +21,12 @@ pub struct Migration {
 
 /// The store's part of the schema. The same DDL serves both backends: TEXT
 /// ids, BIGINT Unix seconds, BOOLEAN.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "accounts and workspaces",
-    statements: &[
-        "CREATE TABLE users (
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "accounts and workspaces",
+        statements: &[
+            "CREATE TABLE users (
             id TEXT PRIMARY KEY,
             email TEXT NOT NULL UNIQUE,
             password_hash TEXT NOT NULL,
@@ -33,7 +34,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             is_active BOOLEAN NOT NULL DEFAULT TRUE,
             created_at BIGINT NOT NULL
         )",
-        "CREATE TABLE workspaces (
+            "CREATE TABLE workspaces (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             slug TEXT NOT NULL UNIQUE,
@@ -42,7 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             created_at BIGINT NOT NULL,
             updated_at BIGINT NOT NULL
         )",
-        "CREATE TABLE workspace_members (
+            "CREATE TABLE workspace_members (
             workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
             user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
             role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'editor', 'viewer')),
@@ -50,9 +51,37 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
             joined_at BIGINT NOT NULL,
             PRIMARY KEY (workspace_id, user_id)
         )",
-        "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
-    ],
-}];
+            "CREATE INDEX workspace_members_by_user ON workspace_members (user_id)",
+        ],
+    },
+    // Version 2 is the resource core's (mewayz-resources).
+    Migration {
+        version: 3,
+        name: "sessions that end, and password attempts",
+        statements: &[
+            // Raised by "log out everywhere" and a password change: tokens carry
+            // the version they were issued at.
+            "ALTER TABLE users ADD COLUMN session_version BIGINT NOT NULL DEFAULT 0",
+            // Single tokens logged out before they expire; kept until then.
+            "CREATE TABLE revoked_tokens (
+            jti TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            expires_at BIGINT NOT NULL
+        )",
+            "CREATE INDEX revoked_tokens_by_expiry ON revoked_tokens (expires_at)",
+            // Failed password attempts per key (`account:<email>`,
+            // `address:<ip>`), in the database so every replica sees them.
+            "CREATE TABLE password_attempts (
+            key TEXT PRIMARY KEY,
+            failures BIGINT NOT NULL,
+            window_start BIGINT NOT NULL,
+            locked_until BIGINT NOT NULL,
+            strikes BIGINT NOT NULL
+        )",
+            "CREATE INDEX password_attempts_by_window ON password_attempts (window_start)",
+        ],
+    },
+];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
     version BIGINT PRIMARY KEY,

@@ -17,15 +17,18 @@ pub struct User {
     pub created_at: i64,
 }
 
-/// A user with the hash to check a login against.
+/// A user with the hash to check a login against, and the session version
+/// a new token gets.
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
+    pub session_version: i64,
 }
 
 const COLUMNS: &str = "id, email, full_name, is_active, created_at";
 
-fn user(row: &Row) -> Result<User, StoreError> {
+/// A user from a row that starts with [`COLUMNS`].
+pub(crate) fn from_row(row: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: row.text(0)?,
         email: row.text(1)?,
@@ -61,16 +64,20 @@ pub fn create(db: &Db, email: &Email, password_hash: &str, full_name: Option<&Fu
 
 pub fn find(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[id.into()])?;
-    rows.first().map(user).transpose()
+    rows.first().map(from_row).transpose()
 }
 
 pub fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
     let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"), &[email.as_str().into()])?;
-    rows.first().map(user).transpose()
+    rows.first().map(from_row).transpose()
 }
 
 pub fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, StoreError> {
-    let rows =
-        db.query(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"), &[email.as_str().into()])?;
-    rows.first().map(|row| Ok(Credentials { user: user(row)?, password_hash: row.text(5)? })).transpose()
+    let rows = db.query(
+        &format!("SELECT {COLUMNS}, password_hash, session_version FROM users WHERE email = $1"),
+        &[email.as_str().into()],
+    )?;
+    rows.first()
+        .map(|row| Ok(Credentials { user: from_row(row)?, password_hash: row.text(5)?, session_version: row.int(6)? }))
+        .transpose()
 }

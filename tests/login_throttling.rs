@@ -1,0 +1,127 @@
+//! Failed password attempts are counted in the database, per account and
+//! per client address, and checked before any Argon2 work: over HTTP on real
+//! Spin, on SQLite and PostgreSQL.
+
+use mewayz_tests::{
+    app::{Backend, TEST_AUTH_SECRET, TestApp, assert_error},
+    http::{self, Reply},
+    on_both_backends,
+};
+use serde_json::json;
+
+fn login(app: &TestApp, email: &str, password: &str) -> Reply {
+    app.call("POST", "/api/auth/login", None, Some(json!({"email": email, "password": password})))
+}
+
+/// A login as seen through a trusted proxy that says the client is `client`.
+fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
+    let body = serde_json::to_vec(&json!({"email": email, "password": password})).unwrap();
+    http::send(
+        "POST",
+        &app.url("/api/auth/login"),
+        &[("content-type", "application/json"), ("x-forwarded-for", client)],
+        body,
+    )
+    .unwrap()
+}
+
+fn assert_throttled(reply: &Reply, at_most: u64) {
+    assert_error(reply, 429, "too_many_attempts");
+    let retry_after: u64 = reply.header("retry-after").expect("Retry-After").parse().unwrap();
+    assert!((1..=at_most).contains(&retry_after), "Retry-After {retry_after}");
+}
+
+on_both_backends! {
+    fn after_ten_failures_an_account_is_locked_even_for_the_right_password(app) {
+        let ada = app.register("ada@example.com");
+        let grace = app.register("grace@example.com");
+        for _ in 0..10 {
+            assert_error(&login(app, &ada.email, "wrong password"), 401, "unauthorized");
+        }
+        assert_throttled(&login(app, &ada.email, "wrong password"), 15 * 60);
+        assert_throttled(&login(app, "ADA@example.com", "a long password"), 15 * 60);
+        assert_eq!(login(app, &grace.email, "a long password").status, 200, "other accounts are not locked");
+        assert_eq!(app.get("/api/auth/me", &ada.token).status, 200, "sessions already open go on");
+    }
+
+    fn unknown_emails_are_locked_the_same_way(app) {
+        for _ in 0..10 {
+            assert_error(&login(app, "nobody@example.com", "wrong password"), 401, "unauthorized");
+        }
+        assert_throttled(&login(app, "nobody@example.com", "wrong password"), 15 * 60);
+    }
+
+    fn forty_parallel_wrong_passwords_get_ten_checks_and_thirty_refusals(app) {
+        let ada = app.register("ada@example.com");
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let tries: Vec<_> =
+                (0..40).map(|_| scope.spawn(|| login(app, &ada.email, "wrong password").status)).collect();
+            tries.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        let count = |status| statuses.iter().filter(|s| **s == status).count();
+        assert_eq!((count(401), count(429)), (10, 30), "{statuses:?}");
+    }
+
+    fn a_right_password_clears_the_accounts_failures(app) {
+        let ada = app.register("ada@example.com");
+        for _ in 0..9 {
+            assert_error(&login(app, &ada.email, "wrong password"), 401, "unauthorized");
+        }
+        assert_eq!(login(app, &ada.email, "a long password").status, 200);
+        for _ in 0..9 {
+            assert_error(&login(app, &ada.email, "wrong password"), 401, "unauthorized");
+        }
+        assert_eq!(login(app, &ada.email, "a long password").status, 200);
+    }
+
+    fn failed_password_changes_count_against_the_account(app) {
+        let ada = app.register("ada@example.com");
+        let change = || app.call("POST", "/api/auth/password", Some(&ada.token),
+            Some(json!({"current_password": "wrong password", "new_password": "a brand new password"})));
+        for _ in 0..10 {
+            assert_error(&change(), 422, "validation_failed");
+        }
+        assert_throttled(&change(), 15 * 60);
+        assert_throttled(&login(app, &ada.email, "a long password"), 15 * 60);
+    }
+}
+
+/// Per client address, through a trusted proxy: 50 failures over any
+/// accounts lock the address, not other addresses; successes do not count.
+fn failures_per_address(backend: Backend) {
+    let app = &TestApp::start_with(
+        backend,
+        &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
+    );
+    let ada = app.register("ada@example.com");
+    // Behind one NAT: many right passwords from one address are never limited.
+    for _ in 0..60 {
+        assert_eq!(login_from(app, "198.51.100.9", &ada.email, "a long password").status, 200);
+    }
+    for i in 0..50 {
+        let reply = login_from(app, "198.51.100.7", &format!("guess{i}@example.com"), "wrong password");
+        assert_error(&reply, 401, "unauthorized");
+    }
+    assert_throttled(&login_from(app, "198.51.100.7", "fresh@example.com", "wrong password"), 15 * 60);
+    assert_throttled(&login_from(app, "198.51.100.7", &ada.email, "a long password"), 15 * 60);
+    // A client cannot step out of its count by claiming another address: the
+    // proxy appends what it saw, and only the last hop is believed.
+    assert_throttled(&login_from(app, "203.0.113.1, 198.51.100.7", &ada.email, "a long password"), 15 * 60);
+    assert_eq!(login_from(app, "198.51.100.8", &ada.email, "a long password").status, 200);
+    assert_eq!(login_from(app, "198.51.100.9", &ada.email, "a long password").status, 200);
+}
+
+mod on_spin_behind_a_proxy {
+    mod sqlite {
+        #[test]
+        fn failures_are_counted_per_client_address_and_successes_are_not() {
+            super::super::failures_per_address(super::super::Backend::Sqlite);
+        }
+    }
+    mod postgres {
+        #[test]
+        fn failures_are_counted_per_client_address_and_successes_are_not() {
+            super::super::failures_per_address(super::super::Backend::Postgres);
+        }
+    }
+}
