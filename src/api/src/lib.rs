@@ -6,11 +6,13 @@ mod auth;
 mod config;
 mod cors;
 mod error;
+mod patch;
 mod request;
 
 pub use auth::{authenticate, now_seconds};
 pub use config::Config;
 pub use error::ApiError;
+pub use patch::Patch;
 pub use request::ApiRequest;
 
 use serde::Serialize;
