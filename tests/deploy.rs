@@ -298,7 +298,7 @@ fn the_self_managed_deployment_drains_before_the_shim_stops() {
 /// port with only the variables that SpinApp gets.
 mod on_spin {
     use mewayz_tests::{
-        app::TEST_AUTH_SECRET,
+        app::{TEST_AUTH_SECRET, TEST_STATUS_TOKEN},
         http,
         spin::{SpinApp, SpinOptions},
     };
@@ -310,7 +310,7 @@ mod on_spin {
     fn local_value(variable: &str) -> String {
         match variable {
             "auth_secret" => TEST_AUTH_SECRET.into(),
-            "status_token" => "local-status-token".into(),
+            "status_token" => TEST_STATUS_TOKEN.into(),
             "cors_allowed_origins" => "https://app.mewayz.com".into(),
             _ => String::new(),
         }

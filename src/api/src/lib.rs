@@ -22,19 +22,24 @@ use spin_sdk::http::{Request, Response};
 pub type ApiResult = Result<Response, ApiError>;
 
 /// Serves one request: CORS preflight, the component's routes, the error
-/// mapping and the CORS headers of the answer.
+/// mapping, and the headers every answer carries.
 pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
     let req = ApiRequest::new(req);
     let config = req.config();
     let origin = cors::allowed_origin(&req, config);
-    if req.method_is("OPTIONS") {
-        return cors::preflight(origin);
-    }
-    let response = routes(&req).unwrap_or_else(|err| {
-        err.log(&req);
-        err.into_response()
-    });
-    cors::decorate(response, origin)
+    let mut response = if req.method_is("OPTIONS") {
+        cors::preflight(origin)
+    } else {
+        let response = routes(&req).unwrap_or_else(|err| {
+            err.log(&req);
+            err.into_response()
+        });
+        cors::decorate(response, origin)
+    };
+    // Here, not in each builder, so no answer can miss it: a browser must
+    // never guess a type for what we label JSON (or leave unlabelled).
+    response.set_header("x-content-type-options", "nosniff");
+    response
 }
 
 /// A JSON response.
