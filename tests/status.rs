@@ -172,6 +172,29 @@ mod on_spin {
     }
 
     #[test]
+    fn a_database_url_that_is_no_url_is_a_configuration_error_not_a_silent_sqlite() {
+        // What deploy/secret.template.yaml holds until someone fills it in.
+        let app = start(&[
+            ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into()),
+            ("SPIN_VARIABLE_DATABASE_URL", "REPLACE-ME with postgres://USER:PASSWORD@HOST:5432/DATABASE".into()),
+        ]);
+        let register = http::send(
+            "POST",
+            &app.url("/api/auth/register"),
+            &[("content-type", "application/json")],
+            json!({"email": "ada@example.com", "password": "a long password"}).to_string().into_bytes(),
+        )
+        .unwrap();
+        assert_eq!(register.status, 500, "{}", register.text());
+        assert_eq!(register.json()["error"]["code"], "configuration_error");
+        assert!(register.json()["error"]["message"].as_str().unwrap().contains("database_url"), "{}", register.text());
+        let reply = status(&app, "?verbose", true);
+        assert_eq!(reply.status, 503, "{}", reply.text());
+        assert!(reply.text().starts_with("[-]database failed: database_url must be empty"), "{}", reply.text());
+        assert!(!app.logs().contains("REPLACE-ME"), "the value is never logged: {}", app.logs());
+    }
+
+    #[test]
     fn only_get_and_head() {
         let app = start(&[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into())]);
         let reply = http::send("POST", &app.url("/api/status"), &[], vec![]).unwrap();
