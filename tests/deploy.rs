@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use base64::Engine;
+
 use mewayz_tests::{
     deploy::{Doc, crd_files, crd_violations, documents, spinapps},
     manifest::manifest,
@@ -172,6 +174,90 @@ fn referenced_variables_and_secrets_exist() {
     }
 }
 
+/// What the app makes of `value` for the secret `variable`, by its own
+/// checks: `true` if it would use it.
+fn app_accepts(variable: &str, value: &str) -> bool {
+    match variable {
+        "auth_secret" => mewayz_auth::AuthSecret::new(value).is_some(),
+        "status_token" => mewayz_status::report::StatusToken::new(value).is_some(),
+        "database_url" => mewayz_store::DatabaseUrl::parse(value).is_ok(),
+        other => panic!("no check for the secret variable {other}: call the app's own check for it here"),
+    }
+}
+
+/// A Secret's values: `stringData` as written, `data` base64-decoded.
+fn secret_values(secret: &Doc) -> Vec<(String, String)> {
+    let mut values = Vec::new();
+    for (field, encoded) in [("stringData", false), ("data", true)] {
+        for (key, value) in secret.value[field].as_mapping().into_iter().flatten() {
+            let (key, value) = (key.as_str().unwrap(), value.as_str().unwrap_or_default());
+            let value = if encoded {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(value)
+                    .unwrap_or_else(|e| panic!("{}: data.{key} is not base64: {e}", secret.file.display()));
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|_| panic!("{}: data.{key} is not UTF-8", secret.file.display()))
+            } else {
+                value.to_string()
+            };
+            values.push((key.to_string(), value));
+        }
+    }
+    values
+}
+
+/// A Secret in deploy/ is a template: applied as written, it must not give
+/// the app a key everyone who can read this repository knows. So every value
+/// for a `secret = true` variable, and database_url (it carries a password),
+/// must be one the app refuses.
+#[test]
+fn no_secret_in_deploy_holds_a_value_the_app_would_accept() {
+    let secret_variables: BTreeSet<&str> = manifest()
+        .variables
+        .iter()
+        .filter(|(_, v)| v.get("secret").and_then(|s| s.as_bool()) == Some(true))
+        .map(|(name, _)| name.as_str())
+        .collect();
+    assert!(secret_variables.contains("database_url"), "database_url carries a password: mark it secret in spin.toml");
+    let mut checked = BTreeSet::new();
+    let mut accepted = Vec::new();
+    for secret in documents("").iter().filter(|d| d.kind() == "Secret") {
+        for (key, value) in secret_values(secret) {
+            if secret_variables.contains(key.as_str()) {
+                if app_accepts(&key, &value) {
+                    accepted.push(format!("{} ({}): {key}", secret.file.display(), secret.name()));
+                }
+                checked.insert(key);
+            }
+        }
+    }
+    assert_eq!(
+        checked.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+        secret_variables,
+        "every secret variable is in a Secret and was checked"
+    );
+    assert!(accepted.is_empty(), "the app would use these template values as they are:\n{}", accepted.join("\n"));
+}
+
+#[test]
+fn the_secret_check_accepts_what_the_app_accepts() {
+    // The template's former placeholders for these two: the app took both.
+    assert!(app_accepts("auth_secret", "CHANGE-ME-at-least-32-random-bytes-please"));
+    assert!(app_accepts("database_url", "postgres://mewayz:CHANGE-ME@postgres.mewayz.svc:5432/mewayz"));
+    assert!(app_accepts("status_token", "0123456789abcdef0123456789abcdef"));
+    assert!(app_accepts("database_url", ""), "empty is SQLite, not a refusal");
+    let secret = Doc {
+        file: "inline.yaml".into(),
+        value: serde_yaml_ng::from_str(
+            "kind: Secret\ndata:\n  auth_secret: eDEyMzQ1\nstringData:\n  status_token: abc\n",
+        )
+        .unwrap(),
+    };
+    let mut values = secret_values(&secret);
+    values.sort();
+    assert_eq!(values, [("auth_secret".into(), "x12345".into()), ("status_token".into(), "abc".into())]);
+}
+
 #[test]
 fn the_single_spinapp_runs_everything_with_two_replicas_and_probes() {
     let apps: Vec<Doc> = spinapps("").into_iter().filter(|d| d.file.parent().unwrap().ends_with("deploy")).collect();
@@ -329,7 +415,7 @@ fn the_self_managed_deployment_drains_before_the_shim_stops() {
 /// port with only the variables that SpinApp gets.
 mod on_spin {
     use mewayz_tests::{
-        app::TEST_AUTH_SECRET,
+        app::{TEST_AUTH_SECRET, TEST_STATUS_TOKEN},
         http,
         spin::{SpinApp, SpinOptions},
     };
@@ -341,7 +427,7 @@ mod on_spin {
     fn local_value(variable: &str) -> String {
         match variable {
             "auth_secret" => TEST_AUTH_SECRET.into(),
-            "status_token" => "local-status-token".into(),
+            "status_token" => TEST_STATUS_TOKEN.into(),
             "cors_allowed_origins" => "https://app.mewayz.com".into(),
             _ => String::new(),
         }

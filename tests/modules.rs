@@ -59,6 +59,35 @@ on_both_backends! {
         assert_eq!(contacts["total"], 0, "{contacts}");
     }
 
+    fn a_patch_refuses_null_for_required_fields_and_null_clears_optional_ones(app) {
+        let t = app.team("Null Shop");
+        let service_id = service(app, &t, 100);
+        let required: [(&str, &[&str]); 5] = [
+            ("bio-sites", &["title", "slug"]),
+            ("contacts", &["first_name"]),
+            ("products", &["name", "price", "currency"]),
+            ("services", &["name", "duration_minutes", "price"]),
+            ("bookings", &["service_id", "client_name", "client_email", "starts_at"]),
+        ];
+        for (module, fields) in required {
+            let record = create(app, &t.editor, &t.ws, module, valid(module, 0, &service_id));
+            let one = path(&t.ws, module, &format!("/{}", record["id"].as_str().unwrap()));
+            for field in fields {
+                let body = Value::Object([(field.to_string(), Value::Null)].into_iter().collect());
+                let reply = app.call("PATCH", &one, Some(&t.editor.token), Some(body));
+                assert_error(&reply, 422, "validation_failed");
+                assert_eq!(reply.json()["error"]["field"], *field, "{module}");
+            }
+            assert_eq!(app.get(&one, &t.editor.token).json(), record, "{module}: a refused patch changes nothing");
+        }
+        // Optional fields: null clears, back to the default where there is one.
+        let contact = create(app, &t.editor, &t.ws, "contacts", json!({"first_name": "Ada", "email": "ada@example.com", "status": "customer"}));
+        let one = path(&t.ws, "contacts", &format!("/{}", contact["id"].as_str().unwrap()));
+        let cleared = app.call("PATCH", &one, Some(&t.editor.token), Some(json!({"email": null, "status": null})));
+        assert_eq!(cleared.status, 200, "{}", cleared.text());
+        assert_eq!((cleared.json()["email"].clone(), cleared.json()["status"].clone()), (Value::Null, json!("lead")));
+    }
+
     fn every_module_serves_crud_pages_and_stats_with_roles(app) {
         let t = app.team("Shop Team");
         let service_id = service(app, &t, 100);

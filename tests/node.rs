@@ -12,7 +12,7 @@ use std::{
 };
 
 use mewayz_tests::{
-    app::{TEST_AUTH_SECRET, assert_error, call_json},
+    app::{TEST_AUTH_SECRET, TEST_STATUS_TOKEN, assert_error, call_json},
     checkout::modified_copy,
     deploy::{Doc, spinapps},
     http,
@@ -49,7 +49,7 @@ fn node_with_app() -> (Node, String) {
 fn secret_value(name: &str, database: Option<&TestDatabase>) -> Option<String> {
     match name {
         "auth_secret" => Some(TEST_AUTH_SECRET.into()),
-        "status_token" => Some("node-status-token".into()),
+        "status_token" => Some(TEST_STATUS_TOKEN.into()),
         "database_url" => database.map(|db| db.url.clone()),
         "database_host" => database.map(TestDatabase::host),
         _ => None,
@@ -122,7 +122,7 @@ mod on_shim {
         // The account is in PostgreSQL, not in the task.
         let users = mewayz_tests::postgres::psql(&database.url, "SELECT email FROM users");
         assert!(users.contains("node-pg@example.com"), "{users}");
-        let reply = call(&task, "GET", "/api/status", None, None);
+        let reply = call(&task, "GET", "/api/status", Some(TEST_STATUS_TOKEN), None);
         assert_eq!(reply.status, 200, "{}", reply.text());
         assert_eq!(reply.json()["checks"]["database:responseTime"][0]["componentId"], "postgres");
         assert_error(&call(&task, "GET", "/api/auth/me", Some(&format!("{token}x")), None), 401, "unauthorized");
@@ -150,7 +150,7 @@ mod on_shim {
         let task = node.run(&image, options.clone());
         assert_probes_answer(&task);
         user_journey(&task, "node-sqlite@example.com");
-        let reply = call(&task, "GET", "/api/status", None, None);
+        let reply = call(&task, "GET", "/api/status", Some(TEST_STATUS_TOKEN), None);
         assert_eq!(reply.json()["checks"]["database:responseTime"][0]["componentId"], "sqlite");
         drop(task); // the pod is deleted …
         let files: Vec<_> = std::fs::read_dir(&volume).unwrap().flatten().map(|e| e.file_name()).collect();

@@ -101,6 +101,7 @@ mod wasm {
             assert_eq!(get.status, 200, "GET {route}");
             assert_eq!(get.header("content-type"), Some("application/json"));
             assert_eq!(get.header("cache-control"), Some("no-store"));
+            assert_eq!(get.header("x-content-type-options"), Some("nosniff"), "GET {route}");
             let got: Value = serde_json::from_slice(get.body.as_deref().unwrap()).unwrap();
             assert_eq!(got, body, "GET {route}");
 
@@ -119,6 +120,7 @@ mod wasm {
                 let reply = probe.handle(&request(method, route)).unwrap();
                 assert_eq!(reply.status, 405, "{method:?} {route}");
                 assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+                assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{method:?} {route}");
                 let body: Value = serde_json::from_slice(reply.body.as_deref().unwrap()).unwrap();
                 assert_eq!(body["error"]["code"], "method_not_allowed");
             }
@@ -140,6 +142,7 @@ mod wasm {
         for uri in ["", "*", "//", "/health/../health", "/%2e%2e/", "\u{0}", &long_path] {
             let reply = probe.handle(&request(Method::Get, uri)).unwrap();
             assert_eq!(reply.status, 404, "{uri:.40?}");
+            assert_eq!(reply.header("x-content-type-options"), Some("nosniff"), "{uri:.40?}");
         }
     }
 }

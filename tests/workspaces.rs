@@ -40,6 +40,37 @@ on_both_backends! {
         assert_eq!(app.get("/api/workspaces", &owner.token).json()["total"], 3);
     }
 
+    fn a_patch_refuses_null_for_required_fields_and_null_clears_the_description(app) {
+        let t = app.team("Null Checks");
+        let ws = format!("/api/workspaces/{}", t.ws);
+        let patch = |body| app.call("PATCH", &ws, Some(&t.owner.token), Some(body));
+        assert_eq!(patch(json!({"description": "Kept"})).status, 200);
+        let before = app.get(&ws, &t.owner.token).json();
+        for (body, field) in [
+            (json!({"name": null}), "name"),
+            (json!({"slug": null}), "slug"),
+            (json!({"name": "Renamed", "slug": null}), "slug"),
+        ] {
+            let reply = patch(body.clone());
+            assert_error(&reply, 422, "validation_failed");
+            assert_eq!(reply.json()["error"]["field"], field, "{body}");
+        }
+        assert_eq!(app.get(&ws, &t.owner.token).json(), before, "a refused patch changes nothing");
+
+        let cleared = patch(json!({"description": null}));
+        assert_eq!(cleared.status, 200, "{}", cleared.text());
+        assert_eq!((cleared.json()["description"].clone(), cleared.json()["name"].clone()), (json!(""), json!("Null Checks")));
+
+        // A member's role is required too.
+        let viewer = format!("{ws}/members/{}", t.viewer.id);
+        let reply = app.call("PATCH", &viewer, Some(&t.owner.token), Some(json!({"role": null})));
+        assert_error(&reply, 422, "validation_failed");
+        assert_eq!(reply.json()["error"]["field"], "role");
+        let members = app.get(&format!("{ws}/members"), &t.owner.token).json();
+        let role = members["data"].as_array().unwrap().iter().find(|m| m["user_id"] == t.viewer.id.as_str()).unwrap()["role"].clone();
+        assert_eq!(role, "viewer");
+    }
+
     fn slugs_are_unique_and_input_is_validated(app) {
         let owner = app.register("slugs@example.com");
         app.workspace(&owner, "Same Name");

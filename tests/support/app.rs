@@ -11,6 +11,8 @@ use crate::{
 
 /// The signing secret the tests run the app with (tests forge tokens with it).
 pub const TEST_AUTH_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+/// The operator token for `/api/status` (at least 32 bytes, or it admits nobody).
+pub const TEST_STATUS_TOKEN: &str = "test-status-token-0123456789abcdef";
 pub const TEST_ORIGIN: &str = "https://app.mewayz.test";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

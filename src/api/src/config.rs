@@ -1,6 +1,7 @@
 //! The Spin variables a feature component reads. Read lazily, per request.
 
 use mewayz_auth::AuthSecret;
+use mewayz_store::DatabaseUrl;
 use spin_sdk::variables;
 
 use crate::ApiError;
@@ -47,8 +48,11 @@ impl Config {
     }
 
     /// `database_url`: empty for SQLite `default`, else a `postgres://` URL.
-    pub fn database_url() -> Result<String, ApiError> {
-        variables::get("database_url").map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))
+    /// Anything else is a configuration error for routes that need data.
+    pub fn database_url() -> Result<DatabaseUrl, ApiError> {
+        let raw = variables::get("database_url")
+            .map_err(|e| ApiError::configuration(format!("database_url cannot be read: {e}")))?;
+        DatabaseUrl::parse(&raw).map_err(|e| ApiError::configuration(e.to_string()))
     }
 
     /// The token signing secret. Missing or short: a clear 500 for auth

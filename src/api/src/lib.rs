@@ -7,12 +7,14 @@ mod client;
 mod config;
 mod cors;
 mod error;
+mod patch;
 mod request;
 
 pub use auth::{authenticate, authenticate_session, now_seconds};
 pub use client::client_key;
 pub use config::Config;
 pub use error::ApiError;
+pub use patch::Patch;
 pub use request::ApiRequest;
 
 use serde::Serialize;
@@ -22,23 +24,28 @@ use spin_sdk::http::{Request, Response};
 pub type ApiResult = Result<Response, ApiError>;
 
 /// Serves one request: CORS preflight, the component's routes, the error
-/// mapping and the CORS headers of the answer. `Server-Timing: app;dur=…`
-/// says how long the component worked on it, in milliseconds (what the
-/// bounded-input tests hold against their limit).
+/// mapping, and the headers every answer carries: `nosniff`, and
+/// `Server-Timing: app;dur=…`, how long the component worked on it in
+/// milliseconds (what the bounded-input tests hold against their limit).
 pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
     let started = std::time::Instant::now();
     let req = ApiRequest::new(req);
     let config = req.config();
     let origin = cors::allowed_origin(&req, config);
-    if req.method_is("OPTIONS") {
-        return cors::preflight(origin);
-    }
-    let mut response = routes(&req).unwrap_or_else(|err| {
-        err.log(&req);
-        err.into_response()
-    });
+    let mut response = if req.method_is("OPTIONS") {
+        cors::preflight(origin)
+    } else {
+        let response = routes(&req).unwrap_or_else(|err| {
+            err.log(&req);
+            err.into_response()
+        });
+        cors::decorate(response, origin)
+    };
+    // Here, not in each builder, so no answer can miss it: a browser must
+    // never guess a type for what we label JSON (or leave unlabelled).
+    response.set_header("x-content-type-options", "nosniff");
     response.set_header("server-timing", format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0));
-    cors::decorate(response, origin)
+    response
 }
 
 /// A JSON response.

@@ -97,11 +97,14 @@ mod tests {
     }
 
     #[test]
-    fn probe_responses_are_json_and_never_cached() {
-        let reply = respond(Method::Get, "/readiness");
-        let headers: Vec<_> = reply.headers().collect();
-        assert!(headers.contains(&("content-type", "application/json")));
-        assert!(headers.contains(&("cache-control", "no-store")));
+    fn probe_responses_are_json_never_cached_and_never_sniffed() {
+        for reply in [respond(Method::Get, "/readiness"), respond(Method::Post, "/health"), respond(Method::Get, "/x")]
+        {
+            let headers: Vec<_> = reply.headers().collect();
+            assert!(headers.contains(&("content-type", "application/json")));
+            assert!(headers.contains(&("cache-control", "no-store")));
+            assert!(headers.contains(&("x-content-type-options", "nosniff")), "{}", reply.status);
+        }
     }
 
     #[test]

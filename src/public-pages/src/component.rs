@@ -13,6 +13,13 @@ const MODULE: &str = "bio-sites";
 
 #[http_component]
 fn handle(req: Request) -> Response {
+    let mut response = respond(req);
+    // Every answer, pages and redirects alike, in this one place.
+    response.set_header("x-content-type-options", "nosniff");
+    response
+}
+
+fn respond(req: Request) -> Response {
     let method = req.method().to_string();
     let path = req.path().to_string();
     if method != "GET" {
@@ -46,7 +53,6 @@ fn html(status: u16, body: String) -> spin_sdk::http::ResponseBuilder {
         .status(status)
         .header("content-type", "text/html; charset=utf-8")
         .header("content-security-policy", page::CONTENT_SECURITY_POLICY)
-        .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "no-referrer")
         .header("cache-control", "no-store")
         .body(body);

@@ -12,7 +12,7 @@ use spin_sdk::{
 
 use crate::{
     chain,
-    report::{self, Check, Status},
+    report::{self, Check, Status, StatusToken},
 };
 
 /// The chained database check gets this long; the rest of the answer is instant.
@@ -23,6 +23,13 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[http_component]
 fn handle(req: Request) -> Response {
+    let mut response = respond(req);
+    // Every answer, in this one place: a browser must not guess a type.
+    response.set_header("x-content-type-options", "nosniff");
+    response
+}
+
+fn respond(req: Request) -> Response {
     let method = req.method().to_string();
     if method != "GET" && method != "HEAD" {
         return Response::builder()
@@ -33,10 +40,12 @@ fn handle(req: Request) -> Response {
             .body(r#"{"error":{"code":"method_not_allowed","message":"this route accepts GET, HEAD"}}"#)
             .build();
     }
-    let operator = report::is_operator(
-        req.header("authorization").and_then(|h| h.as_str()),
-        &variables::get("status_token").unwrap_or_default(),
-    );
+    let configured = variables::get("status_token").unwrap_or_default();
+    if let Some(problem) = StatusToken::problem(&configured) {
+        eprintln!("status: {problem}");
+    }
+    let authorization = req.header("authorization").and_then(|h| h.as_str());
+    let operator = StatusToken::new(&configured).is_some_and(|token| token.admits(authorization));
     let checks = [database_check(), auth_secret_check()];
     let status = report::overall(&checks).http_status();
     let verbose = form_urlencoded::parse(req.query().as_bytes()).any(|(key, _)| key == "verbose");

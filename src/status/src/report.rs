@@ -61,9 +61,13 @@ pub fn database_status(elapsed_ms: f64, error: Option<&str>) -> (Status, Option<
     }
 }
 
-/// `application/health+json`. Reasons are included only for `operator`s;
-/// anonymous callers see "reason withheld".
+/// `application/health+json`. Anonymous callers get only the overall
+/// `status`: which checks exist, the backend, timings and the version tell an
+/// attacker what to aim at. Operators get every check with its reason.
 pub fn health_json(checks: &[Check], version: &str, release_id: &str, operator: bool) -> Value {
+    if !operator {
+        return json!({ "status": overall(checks).as_str() });
+    }
     let mut by_key = Map::new();
     for check in checks {
         let mut entry = json!({
@@ -79,7 +83,7 @@ pub fn health_json(checks: &[Check], version: &str, release_id: &str, operator: 
             entry["observedUnit"] = json!(unit);
         }
         if check.status != Status::Pass {
-            entry["output"] = json!(reason(check, operator));
+            entry["output"] = json!(reason(check));
         }
         by_key.insert(check.key.to_string(), json!([entry]));
     }
@@ -93,14 +97,15 @@ pub fn health_json(checks: &[Check], version: &str, release_id: &str, operator: 
     })
 }
 
-/// kube-apiserver style: `[+]name ok`, `[-]name failed: reason`, and a last line.
+/// kube-apiserver style: for operators `[+]name ok`, `[-]name failed:
+/// reason`; for everyone the last line, `status check passed|failed`.
 pub fn verbose_text(checks: &[Check], operator: bool) -> String {
     let mut text = String::new();
-    for check in checks {
+    for check in checks.iter().filter(|_| operator) {
         match check.status {
             Status::Pass => text.push_str(&format!("[+]{} ok\n", check.name)),
-            Status::Warn => text.push_str(&format!("[+]{} ok (warn: {})\n", check.name, reason(check, operator))),
-            Status::Fail => text.push_str(&format!("[-]{} failed: {}\n", check.name, reason(check, operator))),
+            Status::Warn => text.push_str(&format!("[+]{} ok (warn: {})\n", check.name, reason(check))),
+            Status::Fail => text.push_str(&format!("[-]{} failed: {}\n", check.name, reason(check))),
         }
     }
     let verdict = if overall(checks) == Status::Fail { "failed" } else { "passed" };
@@ -108,22 +113,47 @@ pub fn verbose_text(checks: &[Check], operator: bool) -> String {
     text
 }
 
-fn reason(check: &Check, operator: bool) -> String {
-    match (&check.reason, operator) {
-        (Some(reason), true) => reason.clone(),
-        (Some(_), false) => "reason withheld".to_string(),
-        (None, _) => check.status.as_str().to_string(),
+fn reason(check: &Check) -> String {
+    check.reason.clone().unwrap_or_else(|| check.status.as_str().to_string())
+}
+
+/// The operator token, from the `status_token` variable. A token shorter
+/// than [`StatusToken::MIN_LEN`] bytes (unset included) admits nobody: it
+/// could be guessed, and it guards what the app tells about its insides.
+pub struct StatusToken(String);
+
+impl StatusToken {
+    pub const MIN_LEN: usize = 32;
+
+    pub fn new(raw: &str) -> Option<Self> {
+        (raw.len() >= Self::MIN_LEN).then(|| Self(raw.to_string()))
+    }
+
+    /// Why a configured `status_token` is refused, for the log; `None` if it
+    /// is unset (nobody is an operator, by choice) or long enough. Never
+    /// includes the token.
+    pub fn problem(raw: &str) -> Option<String> {
+        (!raw.is_empty() && Self::new(raw).is_none()).then(|| {
+            format!(
+                "status_token is set but shorter than {} bytes, so it admits nobody: generate one with \
+                 `openssl rand -hex 32`",
+                Self::MIN_LEN
+            )
+        })
+    }
+
+    /// Whether `authorization` carries this token. Constant-time.
+    pub fn admits(&self, authorization: Option<&str>) -> bool {
+        use subtle::ConstantTimeEq;
+        mewayz_auth::bearer_token(authorization)
+            .is_some_and(|given| bool::from(given.as_bytes().ct_eq(self.0.as_bytes())))
     }
 }
 
-/// Whether `authorization` carries the operator token. Constant-time, and an
-/// unset token admits nobody.
-pub fn is_operator(authorization: Option<&str>, status_token: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    let Some(given) = mewayz_auth::bearer_token(authorization) else {
-        return false;
-    };
-    !status_token.is_empty() && bool::from(given.as_bytes().ct_eq(status_token.as_bytes()))
+impl std::fmt::Debug for StatusToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StatusToken(<redacted>)")
+    }
 }
 
 #[cfg(test)]
@@ -161,34 +191,50 @@ mod tests {
     }
 
     #[test]
-    fn health_json_follows_the_draft_and_withholds_reasons() {
+    fn health_json_follows_the_draft_for_operators_and_says_only_the_status_to_anyone_else() {
         let checks = [check("database", Status::Fail, Some("connection refused"))];
-        let anonymous = health_json(&checks, "0.1.0", "0.1.0", false);
-        assert_eq!(anonymous["status"], "fail");
-        let db = &anonymous["checks"]["database:responseTime"][0];
+        assert_eq!(health_json(&checks, "0.1.0", "0.1.0", false), json!({"status": "fail"}));
+        let operator = health_json(&checks, "0.1.0", "0.1.0", true);
+        assert_eq!(operator["status"], "fail");
+        assert_eq!(operator["version"], "0.1.0");
+        let db = &operator["checks"]["database:responseTime"][0];
         assert_eq!(db["componentType"], "datastore");
         assert_eq!(db["observedValue"], 2.8);
         assert_eq!(db["observedUnit"], "ms");
-        assert_eq!(db["output"], "reason withheld");
-        let operator = health_json(&checks, "0.1.0", "0.1.0", true);
-        assert_eq!(operator["checks"]["database:responseTime"][0]["output"], "connection refused");
+        assert_eq!(db["output"], "connection refused");
     }
 
     #[test]
-    fn verbose_text_is_kube_style() {
+    fn verbose_text_is_kube_style_for_operators_and_one_line_for_anyone_else() {
         let ok = [check("database", Status::Pass, None)];
-        assert_eq!(verbose_text(&ok, false), "[+]database ok\nstatus check passed\n");
+        assert_eq!(verbose_text(&ok, false), "status check passed\n");
+        assert_eq!(verbose_text(&ok, true), "[+]database ok\nstatus check passed\n");
         let failed = [check("database", Status::Fail, Some("refused"))];
-        assert_eq!(verbose_text(&failed, false), "[-]database failed: reason withheld\nstatus check failed\n");
+        assert_eq!(verbose_text(&failed, false), "status check failed\n");
         assert_eq!(verbose_text(&failed, true), "[-]database failed: refused\nstatus check failed\n");
     }
 
+    const TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
     #[test]
     fn only_the_exact_operator_token_is_an_operator() {
-        assert!(is_operator(Some("Bearer s3cret-token"), "s3cret-token"));
-        assert!(!is_operator(Some("Bearer s3cret-tokeN"), "s3cret-token"));
-        assert!(!is_operator(Some("s3cret-token"), "s3cret-token"));
-        assert!(!is_operator(None, "s3cret-token"));
-        assert!(!is_operator(Some("Bearer "), ""), "an unset token admits nobody");
+        let token = StatusToken::new(TOKEN).unwrap();
+        assert!(token.admits(Some(&format!("Bearer {TOKEN}"))));
+        assert!(!token.admits(Some(&format!("Bearer {}F", &TOKEN[..31]))));
+        assert!(!token.admits(Some(TOKEN)), "not without the Bearer scheme");
+        assert!(!token.admits(None));
+        assert!(!token.admits(Some("Bearer ")));
+    }
+
+    #[test]
+    fn a_token_shorter_than_32_bytes_admits_nobody_and_the_log_says_why_without_it() {
+        assert!(StatusToken::new("").is_none(), "unset admits nobody");
+        assert!(StatusToken::new(&TOKEN[..31]).is_none());
+        assert_eq!(StatusToken::problem(""), None, "unset is a choice, not a problem");
+        assert_eq!(StatusToken::problem(TOKEN), None);
+        let problem = StatusToken::problem("short-operator-token").unwrap();
+        assert!(problem.contains("shorter than 32 bytes"), "{problem}");
+        assert!(!problem.contains("short-operator-token"), "{problem}");
+        assert_eq!(format!("{:?}", StatusToken::new(TOKEN).unwrap()), "StatusToken(<redacted>)");
     }
 }

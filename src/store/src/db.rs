@@ -1,6 +1,7 @@
 use spin_sdk::{pg4, sqlite};
 
 use crate::{
+    DatabaseUrl,
     migrations::{self, Migration},
     sql,
 };
@@ -131,17 +132,15 @@ pub enum Db {
 }
 
 impl Db {
-    /// Opens the database named by `database_url` (empty: SQLite `default`)
-    /// and brings the store's part of the schema and the parts in `also` up
-    /// to date. Called inside the request that needs data, never at start-up.
-    pub fn open(database_url: &str, also: &[&[Migration]]) -> Result<Db, StoreError> {
-        let url = database_url.trim();
-        let db = if url.is_empty() {
-            Db::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Db::Postgres(pg4::Connection::open(&sql::with_timeouts(url)).map_err(pg_error)?)
-        } else {
-            return Err(StoreError::Unavailable("database_url must be empty (SQLite) or a postgres:// URL".into()));
+    /// Opens the database `url` names and brings the store's part of the
+    /// schema and the parts in `also` up to date. Called inside the request
+    /// that needs data, never at start-up.
+    pub fn open(url: &DatabaseUrl, also: &[&[Migration]]) -> Result<Db, StoreError> {
+        let db = match url {
+            DatabaseUrl::Sqlite => Db::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?),
+            DatabaseUrl::Postgres(url) => {
+                Db::Postgres(pg4::Connection::open(&sql::with_timeouts(url)).map_err(pg_error)?)
+            }
         };
         if let Db::Sqlite(conn) = &db {
             // SQLite enforces foreign keys, and so their ON DELETE CASCADE,

@@ -1,9 +1,10 @@
 //! Storage for the feature components, through Spin's host capabilities.
 //!
 //! Nothing is opened until a request needs data: [`Db::open`] is called inside
-//! the handler. The backend comes from the `database_url` variable: empty means
-//! Spin's SQLite `default` database (zero setup for `spin up`), a
-//! `postgres://` URL means Spin's outbound PostgreSQL. SQL is written once, in
+//! the handler. The backend comes from the `database_url` variable, parsed
+//! once into a [`DatabaseUrl`]: empty means Spin's SQLite `default` database
+//! (zero setup for `spin up`), a `postgres://` URL means Spin's outbound
+//! PostgreSQL, anything else is refused. SQL is written once, in
 //! PostgreSQL's `$1` placeholder style, and translated for SQLite.
 
 pub mod attempts;
@@ -12,8 +13,10 @@ pub mod members;
 mod migrations;
 pub mod sessions;
 mod sql;
+mod url;
 pub mod users;
 pub mod workspaces;
 
 pub use db::{Backend, Db, Row, StoreError, Value};
 pub use migrations::{MIGRATIONS, Migration, check_part};
+pub use url::{DatabaseUrl, InvalidDatabaseUrl};

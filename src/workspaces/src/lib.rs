@@ -1,6 +1,8 @@
 //! `/api/workspaces` and `/api/workspaces/{id}`.
 
-use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
+use mewayz_api::{
+    ApiError, ApiRequest, ApiResult, Patch, authenticate, json, no_content, open_db, workspace_for_member,
+};
 use mewayz_domain::{Page, Slug, WorkspaceName, WorkspaceText};
 use mewayz_store::{
     StoreError,
@@ -38,12 +40,17 @@ struct CreateBody {
     description: Option<String>,
 }
 
+/// A merge patch: name and slug are required (`null` is a 422); `null`
+/// clears the description to empty, as leaving it out does on create.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
-    name: Option<String>,
-    slug: Option<String>,
-    description: Option<String>,
+    #[serde(default)]
+    name: Patch<String>,
+    #[serde(default)]
+    slug: Patch<String>,
+    #[serde(default)]
+    description: Patch<String>,
 }
 
 #[derive(Serialize)]
@@ -91,10 +98,11 @@ fn update(req: &ApiRequest, id: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
     let body: UpdateBody = req.json()?;
     let changes = WorkspaceChanges {
-        name: body.name.as_deref().map(WorkspaceName::parse).transpose()?,
-        slug: body.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose()?,
+        name: body.name.required("name")?.as_deref().map(WorkspaceName::parse).transpose()?,
+        slug: body.slug.required("slug")?.as_deref().map(|s| Slug::parse("slug", s)).transpose()?,
         description: body
             .description
+            .or_cleared_to(String::new())
             .as_deref()
             .map(|d| WorkspaceText::parse("description", d, DESCRIPTION_MAX))
             .transpose()?,
