@@ -3,6 +3,7 @@
 //! CORS, logging.
 
 mod auth;
+mod bounded;
 mod client;
 mod config;
 mod cors;

@@ -67,6 +67,17 @@ impl ApiRequest {
     /// not well-formed JSON, 422 naming the field for unknown fields, missing
     /// fields or wrong types.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_json(self.json_body()?)
+    }
+
+    /// The body as a JSON value of unknown shape, parsed within the limits
+    /// of `bounded.rs` (lists, keys, depth), each checked as it is read.
+    pub fn json_value(&self) -> Result<serde_json::Value, ApiError> {
+        crate::bounded::parse_json_value(self.json_body()?)
+    }
+
+    /// A JSON body's bytes: 415 unless it is JSON, 413 above 1 MiB.
+    fn json_body(&self) -> Result<&[u8], ApiError> {
         let is_json = self
             .header("content-type")
             .and_then(|ct| ct.split(';').next())
@@ -78,7 +89,7 @@ impl ApiRequest {
         if body.len() > MAX_BODY_BYTES {
             return Err(ApiError::payload_too_large(MAX_BODY_BYTES));
         }
-        parse_json(body)
+        Ok(body)
     }
 }
 

@@ -111,7 +111,7 @@ fn unique_conflict(spec: &ModuleSpec, err: StoreError) -> ApiError {
 
 fn create(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
     let db = member(req, ws, Role::Editor)?;
-    let body: Value = req.json()?;
+    let body = req.json_value()?;
     let data = spec.validate_new(&body)?;
     let record = write(&db, spec, ws, None, &data)?.expect("inserted");
     json(201, &view(&db, spec, vec![record])?[0])
@@ -126,7 +126,7 @@ fn read(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
 fn update(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
     let db = member(req, ws, Role::Editor)?;
     let current = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
-    let body: Value = req.json()?;
+    let body = req.json_value()?;
     let data = spec.validate_patch(&current.data, &body)?;
     write(&db, spec, ws, Some(id), &data)?;
     let record = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
