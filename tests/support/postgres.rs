@@ -178,6 +178,13 @@ impl TestDatabase {
         TestDatabase { url, _server: server }
     }
 
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        let path = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let name = path.split_once('/').map_or("", |(_, n)| n);
+        name.split('?').next().unwrap_or_default()
+    }
+
     /// `postgres://host:port` — what the `database_host` variable grants.
     pub fn host(&self) -> String {
         host_of(&self.url)
@@ -196,6 +203,35 @@ fn with_database(url: &str, database: &str) -> String {
         Some(q) => format!("{base}/{database}?{q}"),
         None => format!("{base}/{database}"),
     }
+}
+
+/// The same `postgres://` URL, logging in as `user` with `password`.
+pub fn as_user(url: &str, user: &str, password: &str) -> String {
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let rest = rest.split_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{user}:{password}@{rest}")
+}
+
+/// Runs an SQL file with psql, `-v name=value` for each of `vars`, stopping at
+/// the first error.
+pub fn psql_file(url: &str, file: &std::path::Path, vars: &[(&str, &str)]) -> String {
+    let mut command = Command::new("psql");
+    command.args([url, "-v", "ON_ERROR_STOP=1", "-At"]);
+    for (name, value) in vars {
+        command.arg("-v").arg(format!("{name}={value}"));
+    }
+    let output = command.arg("-f").arg(file).output().expect("running psql (Debian's postgresql-client)");
+    check(&format!("psql -f {}", file.display()), output.clone());
+    String::from_utf8_lossy(&output.stdout).trim().to_string()
+}
+
+/// Runs one statement with psql; its error text if it fails.
+pub fn psql_error(url: &str, sql: &str) -> Option<String> {
+    let output = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+        .output()
+        .expect("running psql (Debian's postgresql-client)");
+    (!output.status.success()).then(|| String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 /// `postgres://user:pw@host:port/db` → `postgres://host:port`.

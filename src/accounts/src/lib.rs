@@ -88,11 +88,7 @@ fn account_key(email: &str) -> String {
 fn attempt(db: &Db, key: &str, policy: &Policy) -> Result<(), ApiError> {
     match attempts::attempt(db, key, policy, now_seconds() as i64)? {
         Verdict::Proceed => Ok(()),
-        Verdict::Refuse { retry_after } => {
-            // A lock-out just began or holds: a moment to drop keys idle for a day.
-            attempts::forget_idle(db, now_seconds() as i64)?;
-            Err(ApiError::too_many_attempts(retry_after))
-        }
+        Verdict::Refuse { retry_after } => Err(ApiError::too_many_attempts(retry_after)),
     }
 }
 
@@ -128,9 +124,8 @@ fn login(req: &ApiRequest) -> ApiResult {
     }
 
     let db = open_db()?;
-    // Both counts are taken before any Argon2 work. The address counts only
-    // failures: its count is taken back when the password is right, or when
-    // the account's own limit refuses the attempt unchecked.
+    // Both keys are checked, and the attempt counted as pending, before any
+    // Argon2 work; then settled. Only failures count against an address.
     let address = client_key(req);
     if let Some(address) = &address {
         attempt(&db, address, &Policy::ADDRESS)?;
@@ -138,7 +133,8 @@ fn login(req: &ApiRequest) -> ApiResult {
     let account = account_key(email.as_str());
     if let Err(locked) = attempt(&db, &account, &Policy::ACCOUNT) {
         if let Some(address) = &address {
-            attempts::take_back(&db, address)?;
+            // Refused unchecked: no failure of the address's.
+            attempts::settle(&db, address, false)?;
         }
         return Err(locked);
     }
@@ -153,15 +149,18 @@ fn login(req: &ApiRequest) -> ApiResult {
             false
         }
     };
+    if let Some(address) = &address {
+        attempts::settle(&db, address, !right)?;
+    }
     match found {
         Some(found) if right => {
             attempts::clear(&db, &account)?;
-            if let Some(address) = &address {
-                attempts::take_back(&db, address)?;
-            }
             json(200, &session(found.user, found.session_version)?)
         }
-        _ => Err(refused()),
+        _ => {
+            attempts::settle(&db, &account, true)?;
+            Err(refused())
+        }
     }
 }
 
@@ -192,7 +191,7 @@ fn logout_all(req: &ApiRequest) -> ApiResult {
 /// a failed login), sets the new one and ends every session; the answer
 /// carries a fresh token for the caller.
 fn change_password(req: &ApiRequest) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
+    let (db, user, claims) = authenticate_session(req, open_db)?;
     let body: PasswordBody = req.json()?;
     let new_password = Password::parse(body.new_password).map_err(|mut e| {
         e.field = "new_password";
@@ -205,11 +204,16 @@ fn change_password(req: &ApiRequest) -> ApiResult {
     if body.current_password.len() > 4 * Password::MAX_CHARS
         || !verify_password(&body.current_password, &current.password_hash)
     {
+        attempts::settle(&db, &account, true)?;
         return Err(ApiError::invalid("current_password", "is not the account's current password"));
     }
     attempts::clear(&db, &account)?;
     let hash =
         hash_password(new_password.expose()).map_err(|e| ApiError::internal(format!("hashing a password: {e}")))?;
-    let version = sessions::change_password(&db, &user.id, &hash)?;
+    // Only if nothing changed since this token and this hash were checked:
+    // a change racing another (or a logout-all) must not win with a stale
+    // session.
+    let version = sessions::change_password(&db, &user.id, &hash, claims.ver, &current.password_hash)?
+        .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))?;
     json(200, &session(user, version)?)
 }

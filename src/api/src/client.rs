@@ -18,28 +18,26 @@ pub fn client_key(req: &ApiRequest) -> Option<String> {
 /// The peer Spin saw (`spin-client-addr`), unless the peer is one of the
 /// `trusted` proxies: then the last `X-Forwarded-For` hop that is not a
 /// trusted proxy. Hops a client wrote itself stand left of that and are never
-/// believed; a hop that does not parse stops the walk there.
+/// believed. `None` when no client can be named.
 pub fn client_address(peer: Option<&str>, forwarded_for: Option<&str>, trusted: &[IpNet]) -> Option<IpAddr> {
     let trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     let peer: IpAddr = match peer?.parse::<SocketAddr>() {
         Ok(socket) => socket.ip(),
         Err(_) => peer?.parse().ok()?,
     };
-    let mut client = peer;
-    if trusted(&peer) {
-        for hop in forwarded_for.unwrap_or_default().rsplit(',') {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(ip) => {
-                    client = ip;
-                    if !trusted(&ip) {
-                        break;
-                    }
-                }
-                Err(_) => break,
-            }
+    if !trusted(&peer) {
+        return Some(peer);
+    }
+    // Through trusted proxies: the last hop none of them is. A chain with no
+    // such hop (or one that does not parse first) names no client, and every
+    // caller would share one count: then there is none.
+    for hop in forwarded_for.unwrap_or_default().rsplit(',') {
+        let ip = hop.trim().parse::<IpAddr>().ok()?;
+        if !trusted(&ip) {
+            return Some(ip);
         }
     }
-    Some(client)
+    None
 }
 
 fn address_key(ip: IpAddr) -> String {
@@ -83,8 +81,10 @@ mod tests {
         // The client sent "1.2.3.4"; the proxies appended what they saw.
         let chain = Some("1.2.3.4, 198.51.100.1, 10.0.0.8");
         assert_eq!(client_address(Some("10.0.0.7:1"), chain, &proxies), Some(ip("198.51.100.1")));
-        assert_eq!(client_address(Some("10.0.0.7:1"), Some("garbage, 10.0.0.8"), &proxies), Some(ip("10.0.0.8")));
-        assert_eq!(client_address(Some("10.0.0.7:1"), None, &proxies), Some(ip("10.0.0.7")));
+        // No hop outside the proxies: no client to count, rather than one
+        // count that every caller shares.
+        assert_eq!(client_address(Some("10.0.0.7:1"), Some("garbage, 10.0.0.8"), &proxies), None);
+        assert_eq!(client_address(Some("10.0.0.7:1"), None, &proxies), None);
     }
 
     #[test]

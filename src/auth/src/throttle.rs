@@ -1,11 +1,13 @@
 //! How many password attempts a key — an account, a client address — gets.
 //!
-//! Each key has a counter of failures in a window. An attempt that may go
-//! ahead is counted as a failure *before* the password is checked, so many
-//! attempts sent at once cannot all slip past the check; a right password
-//! takes its count back. Past the limit, attempts are refused without any
-//! Argon2 work until the window is over, and each window that ends locked
-//! makes the next lock-out twice as long (up to `max_lock`).
+//! Each key has a counter of failures in a window, and of attempts still
+//! being checked. An attempt that may go ahead is counted as pending
+//! *before* the password is checked, and failures plus pending attempts may
+//! not pass the limit, so many attempts sent at once cannot all slip past
+//! the check. When the check ends the attempt is settled: a failure, or
+//! (right password) nothing. Past the limit, attempts are refused without
+//! any Argon2 work until the window is over, and each window in a row that
+//! ends locked makes the next lock-out twice as long (up to `max_lock`).
 
 /// Limits for one kind of key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +35,17 @@ impl Policy {
             return (counter, Verdict::Refuse { retry_after: counter.locked_until - now });
         }
         if now >= counter.window_start + self.window {
+            if counter.failures < self.limit {
+                // The window ended without a lock-out: the run is over.
+                counter.strikes = 0;
+            }
             counter.failures = 0;
+            counter.pending = 0;
             counter.window_start = now;
+        }
+        if counter.failures < self.limit && counter.failures + counter.pending >= self.limit {
+            // Attempts still being checked fill the limit: wait for them.
+            return (counter, Verdict::Refuse { retry_after: 1 });
         }
         if counter.failures >= self.limit {
             // Locked until this window ends, and longer for every window in
@@ -44,8 +55,14 @@ impl Policy {
             counter.locked_until = (counter.window_start + lock).max(now + 1);
             return (counter, Verdict::Refuse { retry_after: counter.locked_until - now });
         }
-        counter.failures += 1;
+        counter.pending += 1;
         (counter, Verdict::Proceed)
+    }
+
+    /// Settles an attempt that went ahead: it is no longer pending, and a
+    /// failure counts.
+    pub fn settle(counter: Counter, failed: bool) -> Counter {
+        Counter { pending: (counter.pending - 1).max(0), failures: counter.failures + i64::from(failed), ..counter }
     }
 }
 
@@ -57,11 +74,13 @@ pub struct Counter {
     pub locked_until: i64,
     /// Windows in a row that ended in a lock-out.
     pub strikes: i64,
+    /// Attempts that went ahead and are not settled yet.
+    pub pending: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// Check the password; the attempt is already counted as a failure.
+    /// Check the password, then settle the attempt.
     Proceed,
     /// 429: try again in `retry_after` seconds.
     Refuse { retry_after: i64 },
@@ -80,16 +99,25 @@ mod tests {
         verdict
     }
 
+    /// An attempt with a wrong password, checked and settled.
+    fn fail(counter: &mut Counter, now: i64) -> Verdict {
+        let verdict = run(counter, now);
+        if verdict == Verdict::Proceed {
+            *counter = Policy::settle(*counter, true);
+        }
+        verdict
+    }
+
     #[test]
     fn the_limit_holds_in_a_window_and_the_lock_ends_with_it() {
         let mut c = Counter::default();
         for i in 0..3 {
-            assert_eq!(run(&mut c, T + i), Verdict::Proceed);
+            assert_eq!(fail(&mut c, T + i), Verdict::Proceed);
         }
-        assert_eq!(run(&mut c, T + 10), Verdict::Refuse { retry_after: 890 });
-        assert_eq!(run(&mut c, T + 500), Verdict::Refuse { retry_after: 400 }, "refusals do not extend it");
-        assert_eq!(run(&mut c, T + 900), Verdict::Proceed, "a new window");
-        assert_eq!(c.failures, 1);
+        assert_eq!(fail(&mut c, T + 10), Verdict::Refuse { retry_after: 890 });
+        assert_eq!(fail(&mut c, T + 500), Verdict::Refuse { retry_after: 400 }, "refusals do not extend it");
+        assert_eq!(fail(&mut c, T + 900), Verdict::Proceed, "a new window");
+        assert_eq!((c.failures, c.pending), (1, 0));
     }
 
     #[test]
@@ -98,11 +126,26 @@ mod tests {
         let mut start = T;
         for expected_lock in [900, 1800, 3600, 3600] {
             for _ in 0..3 {
-                assert_eq!(run(&mut c, start), Verdict::Proceed);
+                assert_eq!(fail(&mut c, start), Verdict::Proceed);
             }
-            assert_eq!(run(&mut c, start), Verdict::Refuse { retry_after: expected_lock });
+            assert_eq!(fail(&mut c, start), Verdict::Refuse { retry_after: expected_lock });
             start += expected_lock;
         }
+        // A window that ends without a lock-out ends the run.
+        assert_eq!(fail(&mut c, start), Verdict::Proceed);
+        assert_eq!(fail(&mut c, start + 900), Verdict::Proceed);
+        assert_eq!(c.strikes, 0);
+    }
+
+    #[test]
+    fn right_passwords_never_count_and_cannot_cancel_a_failure() {
+        let mut c = Counter::default();
+        assert_eq!(fail(&mut c, T), Verdict::Proceed);
+        for _ in 0..10 {
+            assert_eq!(run(&mut c, T), Verdict::Proceed);
+            c = Policy::settle(c, false);
+        }
+        assert_eq!((c.failures, c.pending), (1, 0), "a right password settles only its own attempt");
     }
 
     #[test]
@@ -112,5 +155,6 @@ mod tests {
         let mut c = Counter::default();
         let verdicts: Vec<Verdict> = (0..11).map(|_| run(&mut c, T)).collect();
         assert_eq!(verdicts.iter().filter(|v| **v == Verdict::Proceed).count(), 3);
+        assert_eq!(verdicts[3], Verdict::Refuse { retry_after: 1 }, "no lock-out for attempts still pending");
     }
 }

@@ -18,7 +18,7 @@ pub fn attempt(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict,
         let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
         let rows = db.query(
             &format!(
-                "SELECT failures, window_start, locked_until, strikes FROM password_attempts WHERE key = $1{lock}"
+                "SELECT failures, window_start, locked_until, strikes, pending FROM password_attempts WHERE key = $1{lock}"
             ),
             &[key.into()],
         )?;
@@ -28,11 +28,18 @@ pub fn attempt(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict,
             window_start: row.int(1)?,
             locked_until: row.int(2)?,
             strikes: row.int(3)?,
+            pending: row.int(4)?,
         };
         let (next, verdict) = policy.attempt(stored, now);
+        if next.failures == 0 && next.pending == 1 {
+            // A key's first attempt in a window: a moment to drop keys idle
+            // for a day (every new email or address adds one).
+            forget_idle(db, now)?;
+        }
         if next != stored {
             db.execute(
-                "UPDATE password_attempts SET failures = $2, window_start = $3, locked_until = $4, strikes = $5
+                "UPDATE password_attempts
+                 SET failures = $2, window_start = $3, locked_until = $4, strikes = $5, pending = $6
                  WHERE key = $1",
                 &[
                     key.into(),
@@ -40,6 +47,7 @@ pub fn attempt(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict,
                     next.window_start.into(),
                     next.locked_until.into(),
                     next.strikes.into(),
+                    next.pending.into(),
                 ],
             )?;
         }
@@ -52,10 +60,16 @@ pub fn clear(db: &Db, key: &str) -> Result<(), StoreError> {
     db.execute("DELETE FROM password_attempts WHERE key = $1", &[key.into()])
 }
 
-/// Takes back the failure an attempt was counted as up front (for keys
-/// where only failures count, such as a client address).
-pub fn take_back(db: &Db, key: &str) -> Result<(), StoreError> {
-    db.execute("UPDATE password_attempts SET failures = failures - 1 WHERE key = $1 AND failures > 0", &[key.into()])
+/// Settles an attempt that went ahead (see `Policy::settle`): no longer
+/// pending, and counted if it `failed`. One statement, so concurrent
+/// settlements of one key add up.
+pub fn settle(db: &Db, key: &str, failed: bool) -> Result<(), StoreError> {
+    db.execute(
+        "UPDATE password_attempts
+         SET pending = CASE WHEN pending > 0 THEN pending - 1 ELSE 0 END, failures = failures + $2
+         WHERE key = $1",
+        &[key.into(), i64::from(failed).into()],
+    )
 }
 
 /// Forgets keys idle for a day: every attempt by a new email or address

@@ -76,7 +76,8 @@ pub const MIGRATIONS: &[Migration] = &[
             failures BIGINT NOT NULL,
             window_start BIGINT NOT NULL,
             locked_until BIGINT NOT NULL,
-            strikes BIGINT NOT NULL
+            strikes BIGINT NOT NULL,
+            pending BIGINT NOT NULL DEFAULT 0
         )",
             "CREATE INDEX password_attempts_by_window ON password_attempts (window_start)",
         ],
@@ -100,7 +101,7 @@ pub fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> 
     if applied_versions(db).is_ok_and(|applied| !missing(&applied)) {
         return Ok(());
     }
-    db.transaction(|db| {
+    let migrated = db.transaction(|db| {
         if db.backend() == Backend::Postgres {
             db.query("SELECT pg_advisory_xact_lock($1)", &[Value::Int(PG_MIGRATION_LOCK)])?;
         }
@@ -116,7 +117,17 @@ pub fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> 
             )?;
         }
         Ok(())
-    })
+    });
+    match migrated {
+        // The runtime role of a least-privilege setup (deploy/postgres/
+        // roles.sql) may not create tables: the owner migrates, from the
+        // migration Job. Until it has, the app is unavailable, not broken.
+        Err(StoreError::Query(why)) if why.contains("(42501)") => Err(StoreError::Unavailable(format!(
+            "the schema is behind this release and this database user may not migrate it ({why}): \
+             run the migration Job (deploy/postgres/migrate-job.yaml) as the owner role"
+        ))),
+        other => other,
+    }
 }
 
 fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {

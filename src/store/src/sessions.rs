@@ -45,13 +45,21 @@ pub fn end_all(db: &Db, user_id: &str) -> Result<i64, StoreError> {
     rows.first().ok_or_else(|| StoreError::Query(format!("no user {user_id} to end sessions of")))?.int(0)
 }
 
-/// Sets a new password hash and ends every session, in one statement;
-/// returns the new session version.
-pub fn change_password(db: &Db, user_id: &str, password_hash: &str) -> Result<i64, StoreError> {
+/// Sets a new password hash and ends every session, in one statement, if
+/// the account is still at session version `checked_version` with the hash
+/// `checked_hash` the caller verified; returns the new session version, or
+/// `None` when something changed in between.
+pub fn change_password(
+    db: &Db,
+    user_id: &str,
+    password_hash: &str,
+    checked_version: i64,
+    checked_hash: &str,
+) -> Result<Option<i64>, StoreError> {
     let rows = db.query(
         "UPDATE users SET password_hash = $2, session_version = session_version + 1
-         WHERE id = $1 RETURNING session_version",
-        &[user_id.into(), password_hash.into()],
+         WHERE id = $1 AND session_version = $3 AND password_hash = $4 RETURNING session_version",
+        &[user_id.into(), password_hash.into(), checked_version.into(), checked_hash.into()],
     )?;
-    rows.first().ok_or_else(|| StoreError::Query(format!("no user {user_id} to change the password of")))?.int(0)
+    rows.first().map(|row| row.int(0)).transpose()
 }
