@@ -357,14 +357,25 @@ mod on_shim_limits {
         let (node, image) = node_with_app();
         let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").unwrap();
         let limit = app.memory_limit().expect("a memory limit");
-        let env = app.container_env(|name| secret_value(name, None));
+        // On PostgreSQL, as the split deployment runs: login writes its
+        // attempt counts, and SQLite's one write lock would queue them.
+        let database = TestDatabase::create();
+        let env = app.container_env(|name| secret_value(name, Some(&database)));
         let task = node.run(&image, RunOptions { env, memory_limit: Some(limit), ..Default::default() });
-        let credentials = json!({"email": "burst@example.com", "password": "a long password"});
-        assert_eq!(call(&task, "POST", "/api/auth/register", None, Some(credentials.clone())).status, 201);
+        // One account per client: 40 logins of one account at once would
+        // meet that account's own login throttle (10 attempts in flight).
+        let accounts: Vec<_> = (0..40)
+            .map(|client| {
+                let credentials = json!({"email": format!("burst{client}@example.com"), "password": "a long password"});
+                assert_eq!(call(&task, "POST", "/api/auth/register", None, Some(credentials.clone())).status, 201);
+                credentials
+            })
+            .collect();
 
-        let clients: Vec<_> = (0..40)
-            .map(|_| {
-                let (url, body) = (task.url("/api/auth/login"), credentials.clone());
+        let clients: Vec<_> = accounts
+            .into_iter()
+            .map(|credentials| {
+                let (url, body) = (task.url("/api/auth/login"), credentials);
                 std::thread::spawn(move || {
                     (0..3)
                         .map(|_| call_json(&url, "POST", None, Some(body.clone())).map(|r| r.status))

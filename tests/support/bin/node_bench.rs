@@ -44,16 +44,17 @@ fn wrk(url: &str, seconds: u64) -> Value {
     json!({"requests_per_s": field("Requests/sec:"), "p50": field("50%"), "p99": field("99%")})
 }
 
-/// 40 clients logging in for `seconds` while `sample` is read every 50 ms;
-/// returns logins done and the highest sample.
+/// 40 clients, each with its own account (see [`register`]; one account
+/// would meet its own login throttle), logging in for `seconds` while
+/// `sample` is read every 50 ms; returns logins done and the highest sample.
 fn login_storm(login_url: &str, seconds: u64, sample: impl Fn() -> u64) -> (u64, u64) {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let clients: Vec<_> = (0..LOGIN_CLIENTS)
-        .map(|_| {
+        .map(|client| {
             let (stop, done, url) = (stop.clone(), done.clone(), login_url.to_string());
             std::thread::spawn(move || {
-                let body = json!({"email": "bench@example.com", "password": "a long password"});
+                let body = json!({"email": format!("bench{client}@example.com"), "password": "a long password"});
                 while !stop.load(Ordering::Relaxed) {
                     if call_json(&url, "POST", None, Some(body.clone())).is_ok_and(|r| r.status == 200) {
                         done.fetch_add(1, Ordering::Relaxed);
@@ -73,10 +74,13 @@ fn login_storm(login_url: &str, seconds: u64, sample: impl Fn() -> u64) -> (u64,
     (done.load(Ordering::Relaxed), peak.max(sample()))
 }
 
+/// The login storm's accounts, `bench0@example.com` … one per client.
 fn register(base: &str) {
-    let body = json!({"email": "bench@example.com", "password": "a long password"});
-    let reply = call_json(&format!("{base}/api/auth/register"), "POST", None, Some(body)).unwrap();
-    assert_eq!(reply.status, 201, "{}", reply.text());
+    for client in 0..LOGIN_CLIENTS {
+        let body = json!({"email": format!("bench{client}@example.com"), "password": "a long password"});
+        let reply = call_json(&format!("{base}/api/auth/register"), "POST", None, Some(body)).unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
 }
 
 fn main() {
