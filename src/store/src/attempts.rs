@@ -1,58 +1,110 @@
 //! Password attempts per key, stored so that every instance and replica
 //! counts the same failures. The policy is `mewayz_auth::throttle`'s; this
-//! is its storage, under a row lock so concurrent attempts count one by one.
+//! is its storage.
+//!
+//! No row lock is ever held while guest code runs: a login burst from one
+//! address shares one row, and an instance holding a lock while it waits
+//! for CPU behind other instances' Argon2 made the rest wait past the
+//! statement timeout (503s under load). Every write here is one statement.
 
 use mewayz_auth::throttle::{Counter, Policy, Verdict};
 
-use crate::{Db, StoreError, db::Backend};
+use crate::{Db, StoreError, Value};
 
-/// Decides an attempt for `key` and stores the new count, in one
-/// transaction that holds the key's row.
+/// The usual case in one atomic statement: a new key, or a key that is
+/// neither locked nor full, gets one more pending attempt (a new window if
+/// the last one is over). This is `Policy::attempt`'s `Proceed` branch;
+/// keep the two in step. No row back means the policy may refuse, and
+/// `decide` works it out.
+const PROCEED: &str = "INSERT INTO password_attempts AS a (key, failures, window_start, locked_until, strikes, pending)
+     VALUES ($1, 0, $2, 0, 0, 1)
+     ON CONFLICT (key) DO UPDATE SET
+         strikes = CASE WHEN $2 >= a.window_start + $3 AND a.failures < $4 THEN 0 ELSE a.strikes END,
+         failures = CASE WHEN $2 >= a.window_start + $3 THEN 0 ELSE a.failures END,
+         pending = CASE WHEN $2 >= a.window_start + $3 THEN 1 ELSE a.pending + 1 END,
+         window_start = CASE WHEN $2 >= a.window_start + $3 THEN $2 ELSE a.window_start END
+     WHERE a.locked_until <= $2 AND ($2 >= a.window_start + $3 OR a.failures + a.pending < $4)
+     RETURNING failures, pending";
+
+/// How often `decide` re-reads a counter that changed under it before it
+/// refuses for a second: each lost race means another attempt was counted.
+const RACES: usize = 8;
+
+/// Decides an attempt for `key` and stores the new count.
 pub fn attempt(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict, StoreError> {
-    db.transaction(|db| {
-        db.execute(
-            "INSERT INTO password_attempts (key, failures, window_start, locked_until, strikes)
-             VALUES ($1, 0, $2, 0, 0) ON CONFLICT (key) DO NOTHING",
-            &[key.into(), now.into()],
-        )?;
-        let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-        let rows = db.query(
-            &format!(
-                "SELECT failures, window_start, locked_until, strikes, pending FROM password_attempts WHERE key = $1{lock}"
-            ),
-            &[key.into()],
-        )?;
-        let row = rows.first().ok_or_else(|| StoreError::Query(format!("attempt counter {key} vanished")))?;
-        let stored = Counter {
-            failures: row.int(0)?,
-            window_start: row.int(1)?,
-            locked_until: row.int(2)?,
-            strikes: row.int(3)?,
-            pending: row.int(4)?,
+    if proceed(db, key, policy, now)? {
+        return Ok(Verdict::Proceed);
+    }
+    decide(db, key, policy, now)
+}
+
+/// Runs `PROCEED`: true if the attempt was counted as pending.
+fn proceed(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<bool, StoreError> {
+    let rows = db.query(PROCEED, &[key.into(), now.into(), policy.window.into(), policy.limit.into()])?;
+    let Some(row) = rows.first() else { return Ok(false) };
+    if row.int(0)? == 0 && row.int(1)? == 1 {
+        // A key's first attempt in a window: a moment to drop keys idle for
+        // a day (every new email or address adds one).
+        forget_idle(db, now)?;
+    }
+    Ok(true)
+}
+
+/// The rest of the policy (refusals, and setting a lock-out), applied with
+/// compare-and-swap: the counter read is written back only if no other
+/// attempt changed it meanwhile.
+fn decide(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict, StoreError> {
+    for _ in 0..RACES {
+        let Some(stored) = read(db, key)? else {
+            // Cleared by a right password since: a fresh start.
+            if proceed(db, key, policy, now)? {
+                return Ok(Verdict::Proceed);
+            }
+            continue;
         };
         let (next, verdict) = policy.attempt(stored, now);
-        if next.failures == 0 && next.pending == 1 {
-            // A key's first attempt in a window: a moment to drop keys idle
-            // for a day (every new email or address adds one).
-            forget_idle(db, now)?;
+        if next == stored || swap(db, key, &stored, &next)? {
+            return Ok(verdict);
         }
-        if next != stored {
-            db.execute(
-                "UPDATE password_attempts
-                 SET failures = $2, window_start = $3, locked_until = $4, strikes = $5, pending = $6
-                 WHERE key = $1",
-                &[
-                    key.into(),
-                    next.failures.into(),
-                    next.window_start.into(),
-                    next.locked_until.into(),
-                    next.strikes.into(),
-                    next.pending.into(),
-                ],
-            )?;
-        }
-        Ok(verdict)
-    })
+    }
+    Ok(Verdict::Refuse { retry_after: 1 })
+}
+
+fn read(db: &Db, key: &str) -> Result<Option<Counter>, StoreError> {
+    let rows = db.query(
+        "SELECT failures, window_start, locked_until, strikes, pending FROM password_attempts WHERE key = $1",
+        &[key.into()],
+    )?;
+    rows.first()
+        .map(|row| {
+            Ok(Counter {
+                failures: row.int(0)?,
+                window_start: row.int(1)?,
+                locked_until: row.int(2)?,
+                strikes: row.int(3)?,
+                pending: row.int(4)?,
+            })
+        })
+        .transpose()
+}
+
+/// Writes `next` if the key's counter is still `stored`; false if not.
+fn swap(db: &Db, key: &str, stored: &Counter, next: &Counter) -> Result<bool, StoreError> {
+    let fields = |c: &Counter| -> [Value; 5] {
+        [c.failures.into(), c.window_start.into(), c.locked_until.into(), c.strikes.into(), c.pending.into()]
+    };
+    let mut params = vec![key.into()];
+    params.extend(fields(next));
+    params.extend(fields(stored));
+    let rows = db.query(
+        "UPDATE password_attempts
+         SET failures = $2, window_start = $3, locked_until = $4, strikes = $5, pending = $6
+         WHERE key = $1 AND failures = $7 AND window_start = $8 AND locked_until = $9 AND strikes = $10
+           AND pending = $11
+         RETURNING key",
+        &params,
+    )?;
+    Ok(!rows.is_empty())
 }
 
 /// A right password: the key's failures and lock-outs are forgotten.
