@@ -1,6 +1,7 @@
 //! Failed password attempts are counted in the database, per account and
-//! per client address, and checked before any Argon2 work: over HTTP on real
-//! Spin, on SQLite and PostgreSQL.
+//! per client address, and checked before any Argon2 work; so are
+//! registrations per address. Over HTTP on real Spin, on SQLite and
+//! PostgreSQL.
 
 use mewayz_tests::{
     app::{Backend, TEST_AUTH_SECRET, TestApp, assert_error},
@@ -117,17 +118,68 @@ fn failures_per_address(backend: Backend) {
     assert_eq!(login_from(app, "198.51.100.9", &ada.email, "a long password").status, 200);
 }
 
+/// A registration as seen through a trusted proxy that says the client is `client`.
+fn register_from(app: &TestApp, client: &str, email: &str) -> Reply {
+    let body = serde_json::to_vec(&json!({"email": email, "password": "a long password"})).unwrap();
+    http::send(
+        "POST",
+        &app.url("/api/auth/register"),
+        &[("content-type", "application/json"), ("x-forwarded-for", client)],
+        body,
+    )
+    .unwrap()
+}
+
+/// 50 registrations an hour per address, whatever their outcome (a taken
+/// email counts); refused ones cost nothing and store nothing.
+fn registrations_per_address(backend: Backend) {
+    let app = &TestApp::start_with(
+        backend,
+        &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
+    );
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..5)
+            .map(|t| {
+                scope.spawn(move || {
+                    (0..10)
+                        .map(|i| register_from(app, "198.51.100.7", &format!("user{t}-{i}@example.com")).status)
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let refused = register_from(app, "198.51.100.7", "one-more@example.com");
+    assert_throttled(&refused, 60 * 60);
+    assert!(refused.text().contains("registrations"), "{}", refused.text());
+    assert_error(&login(app, "one-more@example.com", "a long password"), 401, "unauthorized");
+    // Logins from that address, and registrations from others, go on.
+    assert_eq!(login(app, "user0-0@example.com", "a long password").status, 200);
+    assert_eq!(register_from(app, "198.51.100.8", "one-more@example.com").status, 201);
+}
+
 mod on_spin_behind_a_proxy {
     mod sqlite {
         #[test]
         fn failures_are_counted_per_client_address_and_successes_are_not() {
             super::super::failures_per_address(super::super::Backend::Sqlite);
         }
+
+        #[test]
+        fn registrations_are_limited_per_client_address() {
+            super::super::registrations_per_address(super::super::Backend::Sqlite);
+        }
     }
     mod postgres {
         #[test]
         fn failures_are_counted_per_client_address_and_successes_are_not() {
             super::super::failures_per_address(super::super::Backend::Postgres);
+        }
+
+        #[test]
+        fn registrations_are_limited_per_client_address() {
+            super::super::registrations_per_address(super::super::Backend::Postgres);
         }
     }
 }

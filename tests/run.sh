@@ -80,6 +80,13 @@ if [ -z "${DATABASE_URL:-}" ]; then
   echo "PostgreSQL: throwaway server on 127.0.0.1:$pg_port"
 fi
 
+# --- sqlite3: tests set states no route makes (an expired invitation) --------
+if ! command -v sqlite3 >/dev/null; then
+  echo "installing sqlite3 (Debian package)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
+fi
+
 # --- Chromium: the public bio page is tested in a real browser ---------------
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   echo "installing Chromium (Debian package)"

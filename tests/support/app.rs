@@ -98,15 +98,46 @@ impl TestApp {
         Team { ws, owner, admin, editor, viewer, outsider, outsider_ws }
     }
 
-    /// Adds `user` to a workspace with `role`, as `by`.
-    pub fn add_member(&self, by: &User, workspace: &str, user: &User, role: &str) {
-        let reply = self.call(
+    /// Invites `email` into a workspace with `role`, as `by`: the reply to
+    /// `POST /api/workspaces/{id}/members`.
+    pub fn invite(&self, by: &User, workspace: &str, email: &str, role: &str) -> Reply {
+        self.call(
             "POST",
             &format!("/api/workspaces/{workspace}/members"),
             Some(&by.token),
-            Some(json!({"email": user.email, "role": role})),
-        );
-        assert_eq!(reply.status, 201, "add member: {}", reply.text());
+            Some(json!({"email": email, "role": role})),
+        )
+    }
+
+    /// Adds `user` to a workspace with `role`, as `by`: an invitation that
+    /// `user` accepts.
+    pub fn add_member(&self, by: &User, workspace: &str, user: &User, role: &str) {
+        let invited = self.invite(by, workspace, &user.email, role);
+        assert_eq!(invited.status, 201, "invite a member: {}", invited.text());
+        let id = invited.json()["id"].as_str().unwrap().to_string();
+        let accepted = self.call("POST", &format!("/api/invitations/{id}/accept"), Some(&user.token), None);
+        assert_eq!(accepted.status, 200, "accept an invitation: {}", accepted.text());
+    }
+
+    /// Runs one SQL statement on the app's database (PostgreSQL, or Spin's
+    /// SQLite file) behind the app's back: for states no route makes, like
+    /// an invitation that has expired. Returns psql's or sqlite3's output.
+    pub fn sql(&self, statement: &str) -> String {
+        match &self.database {
+            Some(db) => crate::postgres::psql(&db.url, statement),
+            None => {
+                let file = self.spin.state_dir().join("sqlite_db.db");
+                let output = std::process::Command::new("sqlite3")
+                    .arg("-cmd")
+                    .arg(".timeout 5000")
+                    .arg(&file)
+                    .arg(statement)
+                    .output()
+                    .expect("running sqlite3 (Debian's sqlite3)");
+                assert!(output.status.success(), "sqlite3 {statement:?}: {}", String::from_utf8_lossy(&output.stderr));
+                String::from_utf8_lossy(&output.stdout).trim().to_string()
+            }
+        }
     }
 }
 

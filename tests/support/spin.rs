@@ -42,7 +42,7 @@ pub struct SpinApp {
     child: Child,
     base_url: String,
     log: PathBuf,
-    _state: tempfile::TempDir,
+    state: tempfile::TempDir,
 }
 
 impl SpinApp {
@@ -91,9 +91,15 @@ impl SpinApp {
             });
         }
         let child = command.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", spin.display()));
-        let mut app = SpinApp { child, base_url, log, _state: state };
+        let mut app = SpinApp { child, base_url, log, state };
         app.wait_until_listening();
         app
+    }
+
+    /// Spin's `--state-dir`: where it keeps the SQLite `default` database
+    /// (`sqlite_db.db`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.state.path().join("spin")
     }
 
     fn wait_until_listening(&mut self) {

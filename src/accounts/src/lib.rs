@@ -92,6 +92,9 @@ fn attempt(db: &Db, key: &str, policy: &Policy) -> Result<(), ApiError> {
     }
 }
 
+/// Registrations are counted per client address, whatever their outcome:
+/// each one that gets past the input checks costs an Argon2 run or tells
+/// whether an email is taken.
 fn register(req: &ApiRequest) -> ApiResult {
     Config::auth_secret()?;
     let body: RegisterBody = req.json()?;
@@ -100,11 +103,25 @@ fn register(req: &ApiRequest) -> ApiResult {
     let full_name = body.full_name.as_deref().map(FullName::parse).transpose()?;
 
     let db = open_db()?;
-    if users::find_by_email(&db, &email)?.is_some() {
+    let Some(address) = client_key(req).map(|key| format!("register:{key}")) else {
+        return create_account(&db, &email, password, full_name);
+    };
+    if let Verdict::Refuse { retry_after } =
+        attempts::attempt(&db, &address, &Policy::REGISTRATION, now_seconds() as i64)?
+    {
+        return Err(ApiError::too_many_registrations(retry_after));
+    }
+    let outcome = create_account(&db, &email, password, full_name);
+    attempts::settle(&db, &address, true)?;
+    outcome
+}
+
+fn create_account(db: &Db, email: &Email, password: Password, full_name: Option<FullName>) -> ApiResult {
+    if users::find_by_email(db, email)?.is_some() {
         return Err(ApiError::conflict("email_taken", "an account with this email already exists"));
     }
     let hash = hash_password(password.expose()).map_err(|e| ApiError::internal(format!("hashing a password: {e}")))?;
-    let user = users::create(&db, &email, &hash, full_name.as_ref()).map_err(|err| match err {
+    let user = users::create(db, email, &hash, full_name.as_ref()).map_err(|err| match err {
         // Two registrations raced for the same email.
         mewayz_store::StoreError::Conflict => {
             ApiError::conflict("email_taken", "an account with this email already exists")

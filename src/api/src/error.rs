@@ -2,7 +2,7 @@
 //! `{"error":{"code":"…","message":"…"}}` (plus `field` for invalid input).
 
 use mewayz_domain::{Invalid, RoleError};
-use mewayz_store::{StoreError, members::MemberError};
+use mewayz_store::{StoreError, invitations::InvitationError, members::MemberError, workspaces::WorkspaceError};
 use serde_json::json;
 use spin_sdk::http::Response;
 
@@ -73,12 +73,17 @@ impl ApiError {
     /// Too many failed password attempts for this account or from this
     /// address: refused before any password work, until `retry_after`.
     pub fn too_many_attempts(retry_after: i64) -> Self {
+        Self::throttled("too many failed attempts", retry_after)
+    }
+
+    /// Too many registrations from this address: refused before any work.
+    pub fn too_many_registrations(retry_after: i64) -> Self {
+        Self::throttled("too many registrations from this address", retry_after)
+    }
+
+    fn throttled(why: &str, retry_after: i64) -> Self {
         let retry_after = retry_after.clamp(1, i64::from(u32::MAX)) as u32;
-        let mut err = Self::new(
-            429,
-            "too_many_attempts",
-            format!("too many failed attempts; try again in {retry_after} seconds"),
-        );
+        let mut err = Self::new(429, "too_many_attempts", format!("{why}; try again in {retry_after} seconds"));
         err.retry_after = Some(retry_after);
         err
     }
@@ -166,6 +171,42 @@ impl From<MemberError> for ApiError {
             // The caller left or was removed while asking: to them the
             // workspace is gone, as for any outsider.
             MemberError::NotAMember => ApiError::not_found("no such workspace"),
+        }
+    }
+}
+
+impl From<InvitationError> for ApiError {
+    fn from(err: InvitationError) -> Self {
+        match err {
+            InvitationError::Store(err) => err.into(),
+            InvitationError::NotAMember => ApiError::not_found("no such workspace"),
+            InvitationError::Forbidden(err) => err.into(),
+            InvitationError::AlreadyMember => {
+                ApiError::conflict("already_member", "a member of this workspace already uses this email")
+            }
+            InvitationError::AlreadyInvited => ApiError::conflict(
+                "already_invited",
+                "this email has a pending invitation to this workspace: cancel it to send another",
+            ),
+            InvitationError::NoSuchInvitation => ApiError::not_found("no such invitation"),
+            InvitationError::Expired => {
+                ApiError::new(410, "invitation_expired", "this invitation has expired: ask for a new one")
+            }
+            InvitationError::Withdrawn => ApiError::new(
+                410,
+                "invitation_withdrawn",
+                "whoever sent this invitation may no longer grant its role: ask for a new one",
+            ),
+        }
+    }
+}
+
+impl From<WorkspaceError> for ApiError {
+    fn from(err: WorkspaceError) -> Self {
+        match err {
+            WorkspaceError::Store(err) => err.into(),
+            WorkspaceError::NotAMember => ApiError::not_found("no such workspace"),
+            WorkspaceError::Forbidden => RoleError::Forbidden.into(),
         }
     }
 }

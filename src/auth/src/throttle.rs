@@ -28,8 +28,14 @@ impl Policy {
     /// Only failures count, so many people behind one NAT still sign in.
     pub const ADDRESS: Policy = Policy { limit: 50, window: 15 * 60, max_lock: 4 * 60 * 60 };
 
+    /// Per client address: 50 registrations an hour. Each costs an Argon2
+    /// run and a row, and counts whatever its outcome.
+    pub const REGISTRATION: Policy = Policy { limit: 50, window: 60 * 60, max_lock: 4 * 60 * 60 };
+
     /// Decides an attempt at `now` (Unix seconds) against a key's stored
-    /// counter, and returns the counter to store.
+    /// counter, and returns the counter to store. The usual `Proceed` case
+    /// is also written as one SQL statement (`mewayz_store::attempts`):
+    /// keep the two in step.
     pub fn attempt(&self, mut counter: Counter, now: i64) -> (Counter, Verdict) {
         if now < counter.locked_until {
             return (counter, Verdict::Refuse { retry_after: counter.locked_until - now });

@@ -64,6 +64,11 @@ impl Role {
         self >= Role::Admin
     }
 
+    /// Admins and owners see and cancel the workspace's pending invitations.
+    pub fn can_manage_invitations(self) -> bool {
+        self >= Role::Admin
+    }
+
     /// Only owners delete a workspace.
     pub fn can_delete_workspace(self) -> bool {
         self == Role::Owner
@@ -109,6 +114,7 @@ mod tests {
         assert_eq!(Role::ALL.map(Role::can_write_content), [true, true, true, false]);
         assert_eq!(Role::ALL.map(Role::can_update_workspace), [true, true, false, false]);
         assert_eq!(Role::ALL.map(Role::can_delete_workspace), [true, false, false, false]);
+        assert_eq!(Role::ALL.map(Role::can_manage_invitations), [true, true, false, false]);
     }
 
     #[test]

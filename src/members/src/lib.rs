@@ -3,9 +3,8 @@
 use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
 use mewayz_domain::{Email, MemberChange, Role};
 use mewayz_store::{
-    StoreError,
-    members::{self, Member, MemberError},
-    users,
+    invitations,
+    members::{self, Member},
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
@@ -54,6 +53,9 @@ fn list(req: &ApiRequest, ws: &str) -> ApiResult {
     json(200, &List { total: data.len(), data })
 }
 
+/// Adding someone is inviting them: the answer is a pending invitation, the
+/// same whether or not an account uses the email, and they become a member
+/// only when they accept it (the invitations component).
 fn add(req: &ApiRequest, ws: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
     let workspace = workspace_for_member(&db, ws, &user.id)?;
@@ -61,15 +63,7 @@ fn add(req: &ApiRequest, ws: &str) -> ApiResult {
     let email = Email::parse("email", &body.email)?;
     let role = Role::parse("role", &body.role)?;
     workspace.role.authorize(MemberChange::Add { role })?;
-    let invitee = users::find_by_email(&db, &email)?
-        .ok_or_else(|| ApiError::not_found("no account uses this email; ask them to register first"))?;
-    let member = members::add(&db, ws, &user.id, &invitee.id, role).map_err(|err| match err {
-        MemberError::Store(StoreError::Conflict) => {
-            ApiError::conflict("already_member", "this account is already a member")
-        }
-        other => other.into(),
-    })?;
-    json(201, &member)
+    json(201, &invitations::create(&db, ws, &user.id, &email, role)?)
 }
 
 /// The caller's workspace role and the target membership, or 404 for either.

@@ -9,6 +9,7 @@
 
 pub mod attempts;
 mod db;
+pub mod invitations;
 pub mod members;
 mod migrations;
 pub mod sessions;

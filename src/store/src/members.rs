@@ -75,25 +75,31 @@ pub fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>
     rows.first().map(member).transpose()
 }
 
-/// Adds a member with `role` as `actor_id`, authorized against the actor's
-/// role as it stands in this transaction. `Store(Conflict)` if they already
-/// are a member.
-pub fn add(db: &Db, workspace_id: &str, actor_id: &str, user_id: &str, role: Role) -> Result<Member, MemberError> {
-    db.transaction(|db| {
-        let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-        let rows = db.query(
-            &format!("SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2{lock}"),
-            &[workspace_id.into(), actor_id.into()],
-        )?;
-        let actor = stored_role(&rows.first().ok_or(MemberError::NotAMember)?.text(0)?)?;
-        actor.authorize(MemberChange::Add { role }).map_err(MemberError::Forbidden)?;
-        db.execute(
-            "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
-             VALUES ($1, $2, $3, $4, $5)",
-            &[workspace_id.into(), user_id.into(), role.as_str().into(), actor_id.into(), now().into()],
-        )?;
-        Ok(find(db, workspace_id, user_id)?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))?)
-    })
+/// A member's role, with their row locked until the transaction ends
+/// (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the write lock).
+pub(crate) fn locked_role(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Role>, StoreError> {
+    let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let rows = db.query(
+        &format!("SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2{lock}"),
+        &[workspace_id.into(), user_id.into()],
+    )?;
+    rows.first().map(|row| stored_role(&row.text(0)?)).transpose()
+}
+
+/// Writes a membership; `Conflict` if there is one already.
+pub(crate) fn insert(
+    db: &Db,
+    workspace_id: &str,
+    user_id: &str,
+    role: Role,
+    invited_by: Option<&str>,
+) -> Result<Member, StoreError> {
+    db.execute(
+        "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[workspace_id.into(), user_id.into(), role.as_str().into(), invited_by.into(), now().into()],
+    )?;
+    find(db, workspace_id, user_id)?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))
 }
 
 /// Changes a member's role (`Some`) or removes them (`None`) as `actor_id`:

@@ -82,6 +82,26 @@ pub const MIGRATIONS: &[Migration] = &[
             "CREATE INDEX password_attempts_by_window ON password_attempts (window_start)",
         ],
     },
+    Migration {
+        version: 4,
+        name: "invitations",
+        statements: &[
+            // Pending invitations only: accepting, declining or cancelling
+            // one deletes it. `email` is lower-cased (mewayz_domain::Email),
+            // as users.email is, and need not belong to an account yet.
+            "CREATE TABLE invitations (
+            id TEXT PRIMARY KEY,
+            workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+            email TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'editor', 'viewer')),
+            invited_by TEXT REFERENCES users (id) ON DELETE SET NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            UNIQUE (workspace_id, email)
+        )",
+            "CREATE INDEX invitations_by_email ON invitations (email)",
+        ],
+    },
 ];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (

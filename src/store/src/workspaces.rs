@@ -5,7 +5,7 @@ use mewayz_domain::{Page, Role, Slug, WorkspaceName, WorkspaceText};
 use mewayz_time::{new_id, now};
 use serde::Serialize;
 
-use crate::{Db, Row, StoreError};
+use crate::{Db, Row, StoreError, members::locked_role};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Workspace {
@@ -113,29 +113,70 @@ pub fn find_for_member(db: &Db, workspace_id: &str, user_id: &str) -> Result<Opt
     rows.first().map(workspace).transpose()
 }
 
-/// Applies `changes`. `Conflict` if the new slug is taken.
-pub fn update(db: &Db, workspace_id: &str, changes: &WorkspaceChanges) -> Result<(), StoreError> {
-    db.execute(
-        "UPDATE workspaces SET
-             name = COALESCE($2, name),
-             slug = COALESCE($3, slug),
-             description = COALESCE($4, description),
-             updated_at = $5
-         WHERE id = $1",
-        &[
-            workspace_id.into(),
-            changes.name.as_ref().map(|n| n.as_str()).into(),
-            changes.slug.as_ref().map(|s| s.as_str()).into(),
-            changes.description.as_ref().map(|d| d.as_str()).into(),
-            now().into(),
-        ],
-    )
+/// Why a change to a workspace was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WorkspaceError {
+    Store(StoreError),
+    /// The actor is not a member (any more).
+    NotAMember,
+    /// The actor's role, as it stands when the change is written, does not
+    /// allow it.
+    Forbidden,
 }
 
-/// Deletes a workspace. Its memberships, and every table another part of the
-/// schema keys on a workspace (the resource core's records), go with it by
-/// their foreign keys' `ON DELETE CASCADE` (enforced on SQLite too: see
-/// [`Db::open`]).
-pub fn delete(db: &Db, workspace_id: &str) -> Result<(), StoreError> {
-    db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
+impl From<StoreError> for WorkspaceError {
+    fn from(err: StoreError) -> Self {
+        WorkspaceError::Store(err)
+    }
+}
+
+/// Runs `write` in a transaction if `actor_id`'s role, read on their locked
+/// membership row, passes `allowed`: a role changed by a concurrent request
+/// is seen, never a stale one.
+fn as_member(
+    db: &Db,
+    workspace_id: &str,
+    actor_id: &str,
+    allowed: fn(Role) -> bool,
+    write: impl FnOnce(&Db) -> Result<(), StoreError>,
+) -> Result<(), WorkspaceError> {
+    db.transaction(|db| {
+        let role = locked_role(db, workspace_id, actor_id)?.ok_or(WorkspaceError::NotAMember)?;
+        if !allowed(role) {
+            return Err(WorkspaceError::Forbidden);
+        }
+        Ok(write(db)?)
+    })
+}
+
+/// Applies `changes` as `actor_id` (an admin or owner). `Store(Conflict)` if
+/// the new slug is taken.
+pub fn update(db: &Db, workspace_id: &str, actor_id: &str, changes: &WorkspaceChanges) -> Result<(), WorkspaceError> {
+    as_member(db, workspace_id, actor_id, Role::can_update_workspace, |db| {
+        db.execute(
+            "UPDATE workspaces SET
+                 name = COALESCE($2, name),
+                 slug = COALESCE($3, slug),
+                 description = COALESCE($4, description),
+                 updated_at = $5
+             WHERE id = $1",
+            &[
+                workspace_id.into(),
+                changes.name.as_ref().map(|n| n.as_str()).into(),
+                changes.slug.as_ref().map(|s| s.as_str()).into(),
+                changes.description.as_ref().map(|d| d.as_str()).into(),
+                now().into(),
+            ],
+        )
+    })
+}
+
+/// Deletes a workspace as `actor_id` (an owner). Its memberships, and every
+/// table another part of the schema keys on a workspace (invitations, the
+/// resource core's records), go with it by their foreign keys' `ON DELETE
+/// CASCADE` (enforced on SQLite too: see [`Db::open`]).
+pub fn delete(db: &Db, workspace_id: &str, actor_id: &str) -> Result<(), WorkspaceError> {
+    as_member(db, workspace_id, actor_id, Role::can_delete_workspace, |db| {
+        db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
+    })
 }

@@ -6,7 +6,7 @@ use mewayz_api::{
 use mewayz_domain::{Page, Slug, WorkspaceName, WorkspaceText};
 use mewayz_store::{
     StoreError,
-    workspaces::{self, Workspace, WorkspaceChanges},
+    workspaces::{self, Workspace, WorkspaceChanges, WorkspaceError},
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
@@ -107,20 +107,19 @@ fn update(req: &ApiRequest, id: &str) -> ApiResult {
             .map(|d| WorkspaceText::parse("description", d, DESCRIPTION_MAX))
             .transpose()?,
     };
-    let workspace = workspace_for_member(&db, id, &user.id)?;
-    if !workspace.role.can_update_workspace() {
-        return Err(ApiError::forbidden("only admins and owners change a workspace"));
-    }
-    workspaces::update(&db, id, &changes).map_err(slug_taken)?;
+    workspaces::update(&db, id, &user.id, &changes).map_err(|err| match err {
+        WorkspaceError::Store(err) => slug_taken(err),
+        WorkspaceError::Forbidden => ApiError::forbidden("only admins and owners change a workspace"),
+        other => other.into(),
+    })?;
     json(200, &workspace_for_member(&db, id, &user.id)?)
 }
 
 fn delete(req: &ApiRequest, id: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
-    let workspace = workspace_for_member(&db, id, &user.id)?;
-    if !workspace.role.can_delete_workspace() {
-        return Err(ApiError::forbidden("only owners delete a workspace"));
-    }
-    workspaces::delete(&db, id)?;
+    workspaces::delete(&db, id, &user.id).map_err(|err| match err {
+        WorkspaceError::Forbidden => ApiError::forbidden("only owners delete a workspace"),
+        other => other.into(),
+    })?;
     no_content()
 }
