@@ -7,7 +7,7 @@ use base64::Engine;
 
 use mewayz_tests::{
     deploy::{Doc, crd_files, crd_violations, documents, spinapps},
-    manifest::manifest,
+    manifest::{component_serving, manifest},
 };
 use regex::Regex;
 use serde_yaml_ng::Value;
@@ -21,31 +21,6 @@ fn sample_paths(route: &str) -> Vec<String> {
         Some(prefix) => vec![format!("{}/x", concrete(prefix)), concrete(prefix)],
         None => vec![concrete(route)],
     }
-}
-
-/// The component Spin routes `path` to (exact beats wildcard, longest wins).
-fn component_serving(path: &str) -> Option<String> {
-    let parameter = Regex::new(":[a-z_]+").unwrap();
-    let mut best: Option<(usize, bool, String)> = None;
-    for trigger in &manifest().trigger.http {
-        let Some(route) = trigger.public_route() else { continue };
-        let (prefix, wildcard) = match route.strip_suffix("/...") {
-            Some(p) => (p, true),
-            None => (route, false),
-        };
-        let pattern = format!(
-            "^{}{}$",
-            parameter.replace_all(&regex::escape(prefix), "[^/]+"),
-            if wildcard { "(/.*)?" } else { "" }
-        );
-        if Regex::new(&pattern).unwrap().is_match(path) {
-            let rank = (prefix.len(), !wildcard, trigger.component.clone());
-            if best.as_ref().is_none_or(|b| (rank.1, rank.0) > (b.1, b.0)) {
-                best = Some(rank);
-            }
-        }
-    }
-    best.map(|(_, _, c)| c)
 }
 
 fn is_probe(component: &str) -> bool {
@@ -458,8 +433,8 @@ mod on_spin {
                 .into_iter()
                 .filter(|(key, _)| key != "SPIN_COMPONENTS_TO_RETAIN")
                 .collect();
-            if app.name() == "mewayz-probes" {
-                assert!(env.is_empty(), "the probe SpinApp starts with no variables at all");
+            if ["mewayz-probes", "mewayz-docs"].contains(&app.name()) {
+                assert!(env.is_empty(), "{} starts with no variables at all", app.name());
             }
             let spin = SpinApp::start_with(SpinOptions { components: components.clone(), env });
             for probe in ["/readiness", "/liveness"] {

@@ -2,53 +2,17 @@
 //! chromium package) loads the published page, follows a link through the
 //! counting redirect, and the counts show up in the API.
 
-use std::{
-    path::PathBuf,
-    process::Command,
-    sync::{
-        Arc,
-        atomic::{AtomicUsize, Ordering},
-    },
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
 };
 
 use mewayz_tests::{
     app::{Backend, TestApp},
+    browser::headless,
     fake::{answer_as, serve},
 };
 use serde_json::json;
-
-/// Debian's Chromium, or `$CHROMIUM`.
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| {
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"].map(PathBuf::from).into_iter().find(|p| p.exists())
-        })
-        .expect("Chromium not found: install Debian's chromium package (tests/run.sh does)")
-}
-
-/// Runs headless Chromium with `args` then `url`; returns its stdout.
-fn headless(profile: &std::path::Path, args: &[&str], url: &str) -> String {
-    let output = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=3000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("running chromium");
-    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
 
 /// A landing page on loopback that counts how often it is visited.
 fn landing_server() -> (String, Arc<AtomicUsize>) {

@@ -2,6 +2,7 @@
 //! wasmtime for artifact tests, and a real Spin process for end-to-end tests.
 
 pub mod app;
+pub mod browser;
 pub mod capabilities;
 pub mod checkout;
 pub mod deploy;

@@ -122,3 +122,28 @@ pub fn build_problems(id: &str, entry: &toml::Table, crates: &BTreeMap<String, V
     }
     problems
 }
+
+/// The component Spin routes `path` to (exact beats wildcard, longest wins).
+pub fn component_serving(path: &str) -> Option<String> {
+    let parameter = regex::Regex::new(":[a-z_]+").unwrap();
+    let mut best: Option<(usize, bool, String)> = None;
+    for trigger in &manifest().trigger.http {
+        let Some(route) = trigger.public_route() else { continue };
+        let (prefix, wildcard) = match route.strip_suffix("/...") {
+            Some(p) => (p, true),
+            None => (route, false),
+        };
+        let pattern = format!(
+            "^{}{}$",
+            parameter.replace_all(&regex::escape(prefix), "[^/]+"),
+            if wildcard { "(/.*)?" } else { "" }
+        );
+        if regex::Regex::new(&pattern).unwrap().is_match(path) {
+            let rank = (prefix.len(), !wildcard, trigger.component.clone());
+            if best.as_ref().is_none_or(|b| (rank.1, rank.0) > (b.1, b.0)) {
+                best = Some(rank);
+            }
+        }
+    }
+    best.map(|(_, _, c)| c)
+}

@@ -17,10 +17,13 @@ use mewayz_store::{
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }
 
@@ -40,30 +43,41 @@ fn routes(req: &ApiRequest) -> ApiResult {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RegisterBody {
+pub struct Registration {
     email: String,
     password: String,
     full_name: Option<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LoginBody {
+pub struct Credentials {
     email: String,
     password: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct PasswordBody {
+pub struct PasswordChange {
     current_password: String,
     new_password: String,
 }
 
+/// The answer to `GET /api/auth/me`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Serialize)]
-struct Session {
+pub struct Me {
+    user: User,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Serialize)]
+pub struct Session {
     access_token: String,
     token_type: &'static str,
     expires_in: u64,
@@ -97,7 +111,7 @@ fn attempt(db: &Db, key: &str, policy: &Policy) -> Result<(), ApiError> {
 /// whether an email is taken.
 fn register(req: &ApiRequest) -> ApiResult {
     Config::auth_secret()?;
-    let body: RegisterBody = req.json()?;
+    let body: Registration = req.json()?;
     let email = Email::parse("email", &body.email)?;
     let password = Password::parse(body.password)?;
     let full_name = body.full_name.as_deref().map(FullName::parse).transpose()?;
@@ -133,7 +147,7 @@ fn create_account(db: &Db, email: &Email, password: Password, full_name: Option<
 
 fn login(req: &ApiRequest) -> ApiResult {
     Config::auth_secret()?;
-    let body: LoginBody = req.json()?;
+    let body: Credentials = req.json()?;
     let email = Email::parse("email", &body.email)?;
     let refused = || ApiError::unauthorized("incorrect email or password");
     if body.password.len() > 4 * Password::MAX_CHARS {
@@ -158,7 +172,13 @@ fn login(req: &ApiRequest) -> ApiResult {
 
     // Unknown emails cost the same Argon2 work as wrong passwords, so the
     // answer's timing does not tell which accounts exist.
-    let found = users::credentials(&db, &email)?;
+    let found = users::credentials(&db, &email).inspect_err(|_| {
+        // Not checked: settle as no failure, best effort, so a database
+        // blip does not leave the attempts pending until the window ends.
+        for key in address.iter().chain([&account]) {
+            let _ = attempts::settle(&db, key, false);
+        }
+    })?;
     let right = match &found {
         Some(found) => verify_password(&body.password, &found.password_hash) && found.user.is_active,
         None => {
@@ -182,10 +202,6 @@ fn login(req: &ApiRequest) -> ApiResult {
 }
 
 fn me(req: &ApiRequest) -> ApiResult {
-    #[derive(Serialize)]
-    struct Me {
-        user: User,
-    }
     let (_db, user) = authenticate(req, open_db)?;
     json(200, &Me { user })
 }
@@ -209,7 +225,7 @@ fn logout_all(req: &ApiRequest) -> ApiResult {
 /// carries a fresh token for the caller.
 fn change_password(req: &ApiRequest) -> ApiResult {
     let (db, user, claims) = authenticate_session(req, open_db)?;
-    let body: PasswordBody = req.json()?;
+    let body: PasswordChange = req.json()?;
     let new_password = Password::parse(body.new_password).map_err(|mut e| {
         e.field = "new_password";
         e

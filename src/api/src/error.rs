@@ -3,7 +3,6 @@
 
 use mewayz_domain::{Invalid, RoleError};
 use mewayz_store::{StoreError, invitations::InvitationError, members::MemberError, workspaces::WorkspaceError};
-use serde_json::json;
 use spin_sdk::http::Response;
 
 use crate::ApiRequest;
@@ -22,6 +21,25 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
     /// For the server log only: what went wrong on our side. Never sent.
     pub detail: Option<String>,
+}
+
+/// The body of every error answer.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ErrorDetail {
+    /// Stable and machine-readable, e.g. `validation_failed`.
+    pub code: &'static str,
+    /// For people.
+    pub message: String,
+    /// The input field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 impl ApiError {
@@ -122,10 +140,7 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response {
-        let mut error = json!({ "code": self.code, "message": self.message });
-        if let Some(field) = &self.field {
-            error["field"] = json!(field);
-        }
+        let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
         let mut builder = Response::builder();
         builder.status(self.status).header("content-type", "application/json").header("cache-control", "no-store");
         if let Some(allow) = self.allow {
@@ -137,7 +152,7 @@ impl ApiError {
         if self.status == 401 {
             builder.header("www-authenticate", "Bearer");
         }
-        builder.body(json!({ "error": error }).to_string()).build()
+        builder.body(serde_json::to_vec(&body).unwrap_or_default()).build()
     }
 }
 

@@ -14,7 +14,7 @@ mod request;
 pub use auth::{authenticate, authenticate_session, now_seconds};
 pub use client::client_key;
 pub use config::Config;
-pub use error::ApiError;
+pub use error::{ApiError, ErrorBody, ErrorDetail};
 pub use patch::Patch;
 pub use request::ApiRequest;
 

@@ -29,8 +29,10 @@ impl Policy {
     pub const ADDRESS: Policy = Policy { limit: 50, window: 15 * 60, max_lock: 4 * 60 * 60 };
 
     /// Per client address: 50 registrations an hour. Each costs an Argon2
-    /// run and a row, and counts whatever its outcome.
-    pub const REGISTRATION: Policy = Policy { limit: 50, window: 60 * 60, max_lock: 4 * 60 * 60 };
+    /// run and a row, and counts whatever its outcome. No lock-out longer
+    /// than the window: whoever shares the address (a carrier NAT) must not
+    /// be kept from signing up for hours by someone else's burst.
+    pub const REGISTRATION: Policy = Policy { limit: 50, window: 60 * 60, max_lock: 60 * 60 };
 
     /// Decides an attempt at `now` (Unix seconds) against a key's stored
     /// counter, and returns the counter to store. The usual `Proceed` case

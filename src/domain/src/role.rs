@@ -24,6 +24,21 @@ impl serde::Serialize for Role {
     }
 }
 
+/// In the OpenAPI document: one of the role names, as serialized.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Role {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Role::ALL.map(Role::as_str)))
+            .description(Some("owner > admin > editor > viewer"))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Role {}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RoleError {
     /// The actor's role does not allow this.

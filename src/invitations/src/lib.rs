@@ -6,13 +6,16 @@
 
 use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, open_db, workspace_for_member};
 use mewayz_domain::{Email, RoleError};
-use mewayz_store::invitations::{self, Accepted};
+use mewayz_store::invitations::{self, Accepted, Invitation, Received};
 use serde::Serialize;
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }
 
@@ -31,16 +34,20 @@ fn routes(req: &ApiRequest) -> ApiResult {
     }
 }
 
+/// `GET /api/invitations`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Serialize)]
-struct List<T> {
-    data: Vec<T>,
+pub struct ReceivedList {
+    data: Vec<Received>,
     total: usize,
 }
 
-impl<T> List<T> {
-    fn of(data: Vec<T>) -> Self {
-        List { total: data.len(), data }
-    }
+/// `GET /api/workspaces/{id}/invitations`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Serialize)]
+pub struct PendingList {
+    data: Vec<Invitation>,
+    total: usize,
 }
 
 /// The caller's email as stored: the key invitations are addressed by.
@@ -51,7 +58,8 @@ fn email_of(user: &mewayz_store::users::User) -> Result<Email, ApiError> {
 
 fn received(req: &ApiRequest) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
-    json(200, &List::of(invitations::received(&db, &email_of(&user)?)?))
+    let data = invitations::received(&db, &email_of(&user)?)?;
+    json(200, &ReceivedList { total: data.len(), data })
 }
 
 fn accept(req: &ApiRequest, id: &str) -> ApiResult {
@@ -78,7 +86,8 @@ fn pending(req: &ApiRequest, ws: &str) -> ApiResult {
     if !workspace.role.can_manage_invitations() {
         return Err(RoleError::Forbidden.into());
     }
-    json(200, &List::of(invitations::pending(&db, ws)?))
+    let data = invitations::pending(&db, ws)?;
+    json(200, &PendingList { total: data.len(), data })
 }
 
 fn cancel(req: &ApiRequest, ws: &str, id: &str) -> ApiResult {

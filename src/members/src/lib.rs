@@ -8,10 +8,13 @@ use mewayz_store::{
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }
 
@@ -27,21 +30,24 @@ fn routes(req: &ApiRequest) -> ApiResult {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct AddBody {
+pub struct NewMember {
     email: String,
     role: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RoleBody {
+pub struct RoleChange {
     role: String,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Serialize)]
-struct List {
+pub struct MemberList {
     data: Vec<Member>,
     total: usize,
 }
@@ -50,7 +56,7 @@ fn list(req: &ApiRequest, ws: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
     workspace_for_member(&db, ws, &user.id)?;
     let data = members::list(&db, ws)?;
-    json(200, &List { total: data.len(), data })
+    json(200, &MemberList { total: data.len(), data })
 }
 
 /// Adding someone is inviting them: the answer is a pending invitation, the
@@ -59,7 +65,7 @@ fn list(req: &ApiRequest, ws: &str) -> ApiResult {
 fn add(req: &ApiRequest, ws: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
     let workspace = workspace_for_member(&db, ws, &user.id)?;
-    let body: AddBody = req.json()?;
+    let body: NewMember = req.json()?;
     let email = Email::parse("email", &body.email)?;
     let role = Role::parse("role", &body.role)?;
     workspace.role.authorize(MemberChange::Add { role })?;
@@ -78,7 +84,7 @@ fn target(req: &ApiRequest, ws: &str, user_id: &str) -> Result<(mewayz_store::Db
 /// these early ones only answer fast and in the usual order (404, body, 403).
 fn change_role(req: &ApiRequest, ws: &str, user_id: &str) -> ApiResult {
     let (db, caller, actor, member) = target(req, ws, user_id)?;
-    let body: RoleBody = req.json()?;
+    let body: RoleChange = req.json()?;
     let role = Role::parse("role", &body.role)?;
     actor.authorize(MemberChange::ChangeRole { from: member.role, to: role })?;
     members::change(&db, ws, &caller, user_id, Some(role))?;

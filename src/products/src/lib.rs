@@ -8,6 +8,7 @@ use mewayz_resources::{
 use mewayz_store::Db;
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
 const MAX_PRICE: i64 = 1_000_000_000_000;
@@ -47,7 +48,9 @@ pub static PRODUCTS: ModuleSpec = ModuleSpec {
     present: None,
 };
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &PRODUCTS)
 }

@@ -3,6 +3,7 @@
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::active_or_inactive};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
 static FIELDS: [Field; 7] = [
@@ -26,7 +27,9 @@ pub static SERVICES: ModuleSpec = ModuleSpec {
     present: None,
 };
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &SERVICES)
 }

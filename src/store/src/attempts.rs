@@ -42,10 +42,15 @@ pub fn attempt(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<Verdict,
 fn proceed(db: &Db, key: &str, policy: &Policy, now: i64) -> Result<bool, StoreError> {
     let rows = db.query(PROCEED, &[key.into(), now.into(), policy.window.into(), policy.limit.into()])?;
     let Some(row) = rows.first() else { return Ok(false) };
-    if row.int(0)? == 0 && row.int(1)? == 1 {
-        // A key's first attempt in a window: a moment to drop keys idle for
-        // a day (every new email or address adds one).
-        forget_idle(db, now)?;
+    // A key's first attempt in a window (every login after a right one is
+    // such): one in sixteen of them drops keys idle for a day, best effort
+    // — every new email or address adds a row, and nothing else removes it.
+    let first_in_window = row.int(0)? == 0 && row.int(1)? == 1;
+    if first_in_window
+        && mewayz_time::new_id().starts_with('0')
+        && let Err(err) = forget_idle(db, now)
+    {
+        eprintln!("dropping idle password-attempt counters: {err}");
     }
     Ok(true)
 }

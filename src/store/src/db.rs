@@ -266,7 +266,9 @@ fn pg_error(err: pg4::PgError) -> StoreError {
         pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match db.code.as_str() {
             "23505" => StoreError::Conflict,
             // Connection exceptions, shutdowns, cancelled or timed-out statements.
-            code if code.starts_with("08") || code.starts_with("57") || code == "53300" => {
+            // Deadlocks and serialization failures: the same request retried
+            // goes through.
+            code if code.starts_with("08") || code.starts_with("57") || matches!(code, "53300" | "40P01" | "40001") => {
                 StoreError::Unavailable(format!("{} ({})", db.message, db.code))
             }
             _ => StoreError::Query(format!("{} ({})", db.message, db.code)),

@@ -20,6 +20,7 @@ pub const LIFETIME_SECONDS: i64 = 7 * 24 * 60 * 60;
 
 /// A pending invitation as the workspace's admins see it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invitation {
     pub id: String,
     pub workspace_id: String,
@@ -32,6 +33,7 @@ pub struct Invitation {
 
 /// A pending invitation as the invitee sees it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Received {
     pub id: String,
     pub workspace: WorkspaceName,
@@ -41,6 +43,7 @@ pub struct Received {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WorkspaceName {
     pub id: String,
     pub name: String,
@@ -156,11 +159,14 @@ pub fn pending(db: &Db, workspace_id: &str) -> Result<Vec<Invitation>, StoreErro
 /// its role (an admin cannot cancel an owner's invitation to be owner).
 pub fn cancel(db: &Db, workspace_id: &str, actor_id: &str, id: &str) -> Result<(), InvitationError> {
     db.transaction(|db| {
-        let actor = locked_role(db, workspace_id, actor_id)?.ok_or(InvitationError::NotAMember)?;
+        // The invitation first, then the actor's membership: the order
+        // `accept` takes them in, so the two cannot deadlock.
+        let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
         let rows = db.query(
-            &format!("SELECT {COLUMNS} FROM invitations WHERE id = $1 AND workspace_id = $2 AND expires_at > $3"),
+            &format!("SELECT {COLUMNS} FROM invitations WHERE id = $1 AND workspace_id = $2 AND expires_at > $3{lock}"),
             &[id.into(), workspace_id.into(), now().into()],
         )?;
+        let actor = locked_role(db, workspace_id, actor_id)?.ok_or(InvitationError::NotAMember)?;
         let found = invitation(rows.first().ok_or(InvitationError::NoSuchInvitation)?)?;
         actor.authorize(MemberChange::Add { role: found.role }).map_err(InvitationError::Forbidden)?;
         db.execute("DELETE FROM invitations WHERE id = $1", &[id.into()])?;

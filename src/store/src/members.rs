@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::{Db, Row, StoreError, db::Backend};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Member {
     pub workspace_id: String,
     pub user_id: String,

@@ -9,6 +9,7 @@ use crate::{Db, Row, StoreError};
 /// An account as the API shows it. The password hash never leaves the store
 /// except through [`Credentials`].
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: String,
     pub email: String,

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::{Db, Row, StoreError, members::locked_role};
 
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Workspace {
     pub id: String,
     pub name: String,

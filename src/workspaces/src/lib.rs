@@ -10,12 +10,15 @@ use mewayz_store::{
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
 use spin_sdk::http_component;
 
 const DESCRIPTION_MAX: usize = 2000;
 
-#[http_component]
-fn handle(req: Request) -> Response {
+/// Spin's entry point. Natively it is a plain function: the OpenAPI
+/// document (mewayz-openapi) links this crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
+pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }
 
@@ -32,9 +35,10 @@ fn routes(req: &ApiRequest) -> ApiResult {
     }
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct CreateBody {
+pub struct NewWorkspace {
     name: String,
     slug: Option<String>,
     description: Option<String>,
@@ -42,19 +46,24 @@ struct CreateBody {
 
 /// A merge patch: name and slug are required (`null` is a 422); `null`
 /// clears the description to empty, as leaving it out does on create.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct UpdateBody {
+pub struct WorkspacePatch {
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     name: Patch<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     slug: Patch<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     description: Patch<String>,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Serialize)]
-struct List {
+pub struct WorkspaceList {
     data: Vec<Workspace>,
     total: i64,
     limit: u32,
@@ -70,7 +79,7 @@ fn slug_taken(err: StoreError) -> ApiError {
 
 fn create(req: &ApiRequest) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
-    let body: CreateBody = req.json()?;
+    let body: NewWorkspace = req.json()?;
     let name = WorkspaceName::parse(&body.name)?;
     let slug = match body.slug.as_deref() {
         Some(slug) => Slug::parse("slug", slug)?,
@@ -86,7 +95,7 @@ fn list(req: &ApiRequest) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
     let page = Page::from_query(req.query())?;
     let (data, total) = workspaces::list_for_member(&db, &user.id, page)?;
-    json(200, &List { data, total, limit: page.limit, offset: page.offset })
+    json(200, &WorkspaceList { data, total, limit: page.limit, offset: page.offset })
 }
 
 fn read(req: &ApiRequest, id: &str) -> ApiResult {
@@ -96,7 +105,7 @@ fn read(req: &ApiRequest, id: &str) -> ApiResult {
 
 fn update(req: &ApiRequest, id: &str) -> ApiResult {
     let (db, user) = authenticate(req, open_db)?;
-    let body: UpdateBody = req.json()?;
+    let body: WorkspacePatch = req.json()?;
     let changes = WorkspaceChanges {
         name: body.name.required("name")?.as_deref().map(WorkspaceName::parse).transpose()?,
         slug: body.slug.required("slug")?.as_deref().map(|s| Slug::parse("slug", s)).transpose()?,
