@@ -87,6 +87,20 @@ if ! command -v sqlite3 >/dev/null; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sqlite3 >/dev/null
 fi
 
+# --- schemathesis (PyPI), in a venv of its own under target/ -----------------
+SCHEMATHESIS_VERSION=4.32.5
+venv="target/venv-schemathesis-$SCHEMATHESIS_VERSION"
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  echo "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into $venv"
+  python3 -m venv "$venv" 2>/dev/null || {
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv"
+  }
+  "$venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+export SCHEMATHESIS="$PWD/$venv/bin/schemathesis"
+
 # --- Chromium: the public bio page is tested in a real browser ---------------
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   echo "installing Chromium (Debian package)"

@@ -97,7 +97,11 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
         record.insert(name.into(), schema);
     }
     let mut record_required: Vec<&str> = vec!["id", "workspace_id", "status", "created_at", "updated_at"];
-    record_required.extend(spec.fields.iter().filter(|f| f.required || f.default.is_some()).map(|f| f.name));
+    for field in spec.fields.iter().filter(|f| f.required || f.default.is_some()) {
+        if !record_required.contains(&field.name) {
+            record_required.push(field.name);
+        }
+    }
     vec![
         (
             stem.to_string(),
