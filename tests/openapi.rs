@@ -88,6 +88,21 @@ mod wasm {
         assert!(problems.iter().any(|p| p.contains("/api/ghosts")), "{problems:?}");
     }
 
+    /// Found by schemathesis: a module record's `required` named `status`
+    /// twice (its own field and the derived one), which OpenAPI 3.1 refuses.
+    #[test]
+    fn every_required_list_names_distinct_properties() {
+        let document = mewayz_openapi::document();
+        for (name, schema) in document["components"]["schemas"].as_object().unwrap() {
+            let Some(required) = schema["required"].as_array() else { continue };
+            let unique: std::collections::BTreeSet<_> = required.iter().map(|r| r.as_str().unwrap()).collect();
+            assert_eq!(unique.len(), required.len(), "{name} requires {required:?}");
+            for field in unique {
+                assert!(schema["properties"].get(field).is_some(), "{name} requires {field}, which it does not define");
+            }
+        }
+    }
+
     #[test]
     fn every_reference_resolves_and_every_operation_has_an_id_and_error_answers() {
         let document = mewayz_openapi::document();
