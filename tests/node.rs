@@ -532,21 +532,21 @@ mod on_shim_stop {
         let in_flight: Vec<_> =
             requests.iter().filter(|(sent, end, _)| *sent < signalled && *end > signalled).collect();
         let cut = in_flight.iter().filter(|(_, _, r)| r.is_err()).count();
-        // A drain would answer requests after the signal; an answer already on
-        // its way when the signal came is not one, hence the margin.
-        let margin = Duration::from_millis(50);
-        let answered_late: Vec<_> =
-            requests.iter().filter(|(_, end, r)| r.is_ok() && *end > signalled + margin).collect();
+        // What finished while the task was stopping (under CPU load the
+        // stop takes a few hundred milliseconds, and Argon2 runs already on
+        // a core may end in it) is no drain: a drain would keep the task up
+        // for the grace period and answer everything in flight.
+        let answered_while_stopping = in_flight.iter().filter(|(_, _, r)| r.is_ok()).count();
         eprintln!(
             "figures: SIGTERM → task stopped in {stopped:.2?}; {answered_before} logins answered before, \
-             {} in flight, {cut} of them cut without an answer",
+             {} in flight, {cut} of them cut without an answer, {answered_while_stopping} answered while it stopped",
             in_flight.len()
         );
         assert!(answered_before > 0, "the load ran: {requests:?}");
         assert!(cut > 0, "requests in flight at SIGTERM are cut: {in_flight:?}");
         assert!(
-            answered_late.is_empty(),
-            "the shim answered requests after SIGTERM (it drains?) — update the README's drain advice: {answered_late:?}"
+            stopped < Duration::from_secs(5),
+            "the task took {stopped:?} to stop (it drains?) — update the README's drain advice"
         );
         assert!(http::get(&task.url("/liveness")).is_err(), "nothing listens after the task stopped");
     }
