@@ -168,6 +168,9 @@ on_both_backends! {
         assert_eq!(demoted.status, 200, "{}", demoted.text());
         assert_error(&answer(app, &newcomer, &id, "accept"), 410, "invitation_withdrawn");
         assert_error(&app.get(&format!("/api/workspaces/{}", t.ws), &newcomer.token), 404, "not_found");
+        // A withdrawn invitation does not stand in the way of a new one.
+        let again = invitation_id(&app.invite(&t.owner, &t.ws, &newcomer.email, "editor"));
+        assert_eq!(answer(app, &newcomer, &again, "accept").status, 200);
     }
 
     fn bad_requests_get_clear_errors(app) {

@@ -110,11 +110,21 @@ pub fn create(
         if !member.is_empty() {
             return Err(InvitationError::AlreadyMember);
         }
-        // Expired invitations of this workspace make way for new ones.
+        // Expired invitations of this workspace make way for new ones, and so
+        // does one for this email whose sender may no longer grant its role.
         db.execute(
             "DELETE FROM invitations WHERE workspace_id = $1 AND expires_at <= $2",
             &[workspace_id.into(), now.into()],
         )?;
+        let existing = db.query(
+            &format!("SELECT {COLUMNS} FROM invitations WHERE workspace_id = $1 AND email = $2"),
+            &[workspace_id.into(), email.as_str().into()],
+        )?;
+        if let Some(existing) = existing.first().map(invitation).transpose()?
+            && withdrawn(db, &existing)?
+        {
+            db.execute("DELETE FROM invitations WHERE id = $1", &[existing.id.into()])?;
+        }
         let invitation = Invitation {
             id: new_id(),
             workspace_id: workspace_id.into(),
@@ -219,11 +229,7 @@ pub fn accept(db: &Db, id: &str, user_id: &str, email: &Email) -> Result<Accepte
         if found.expires_at <= now() {
             return Err(InvitationError::Expired);
         }
-        let inviter = match &found.invited_by {
-            Some(inviter) => locked_role(db, &found.workspace_id, inviter)?,
-            None => None,
-        };
-        if inviter.is_none_or(|role| role.authorize(MemberChange::Add { role: found.role }).is_err()) {
+        if withdrawn(db, &found)? {
             return Err(InvitationError::Withdrawn);
         }
         db.execute("DELETE FROM invitations WHERE id = $1", &[id.into()])?;
@@ -233,6 +239,16 @@ pub fn accept(db: &Db, id: &str, user_id: &str, email: &Email) -> Result<Accepte
         let member = members::insert(db, &found.workspace_id, user_id, found.role, found.invited_by.as_deref())?;
         Ok(Accepted::Joined(member))
     })
+}
+
+/// Whether whoever sent `invitation` may no longer grant its role (demoted,
+/// removed, gone), read on their locked membership row.
+fn withdrawn(db: &Db, invitation: &Invitation) -> Result<bool, StoreError> {
+    let sender = match &invitation.invited_by {
+        Some(sender) => locked_role(db, &invitation.workspace_id, sender)?,
+        None => None,
+    };
+    Ok(sender.is_none_or(|role| role.authorize(MemberChange::Add { role: invitation.role }).is_err()))
 }
 
 /// Declines (deletes) the invitation `id` addressed to `email`, expired or not.
