@@ -436,7 +436,7 @@ mod on_spin {
             if ["mewayz-probes", "mewayz-docs"].contains(&app.name()) {
                 assert!(env.is_empty(), "{} starts with no variables at all", app.name());
             }
-            let spin = SpinApp::start_with(SpinOptions { components: components.clone(), env });
+            let spin = SpinApp::start_with(SpinOptions { components: components.clone(), env, ..Default::default() });
             for probe in ["/readiness", "/liveness"] {
                 assert_eq!(http::get(&spin.url(probe)).unwrap().status, 200, "{} {probe}", app.name());
             }

@@ -30,6 +30,8 @@ pub struct SpinOptions {
     /// Extra environment, e.g. `SPIN_VARIABLE_*`. Nothing else of the test
     /// process's environment reaches Spin but `PATH` and `HOME`.
     pub env: Vec<(String, String)>,
+    /// Another app's spin.toml (the benchmark's floor); the app's when `None`.
+    pub manifest: Option<PathBuf>,
 }
 
 /// A running `spin up`, stopped (and its state deleted) when dropped — also
@@ -66,7 +68,7 @@ impl SpinApp {
         command
             .arg("up")
             .arg("--from")
-            .arg(repo_path("spin.toml"))
+            .arg(options.manifest.clone().unwrap_or_else(|| repo_path("spin.toml")))
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--state-dir")

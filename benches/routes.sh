@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Feature routes beside their floors (Spin's host-only health route and a
+# do-nothing spin-sdk component, benches/floor) on `spin up`, with SQLite and
+# with PostgreSQL, at 1, 16 and 64 connections, measured with wrk. Prints a
+# table and writes target/bench/routes.json and routes.svg; asserts nothing.
+# PostgreSQL: DATABASE_URL names a server to create databases in, or
+# PG_BIN points at Debian's postgresql binaries (a private server is started).
+#   bash benches/routes.sh [seconds per measurement, default 5]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+export PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+cargo run --quiet -p mewayz-tests --bin build-components >/dev/null
+MEWAYZ_COMPONENTS_BUILT=1 exec cargo run --quiet -p mewayz-tests --bin route-bench -- "$@"

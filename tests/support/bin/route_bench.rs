@@ -1,0 +1,271 @@
+//! Feature routes beside their floors, on `spin up` with SQLite and with
+//! PostgreSQL, at 1, 16 and 64 connections, measured with wrk:
+//! - Spin's host-only `/.well-known/spin/health` (the host floor);
+//! - a do-nothing spin-sdk component (benches/floor, the component floor);
+//! - the zero-import probe, `me`, the contacts list (50), contacts create,
+//!   bookings create (every request on one of four slots: contention), login.
+//!
+//! Prints a table (req/s, p50, p99, errors, ratio to the component floor),
+//! writes target/bench/routes.json and target/bench/routes.svg. Asserts
+//! nothing. Run by `bash benches/routes.sh [seconds per measurement]`;
+//! `BENCH_BACKENDS=sqlite` and `BENCH_ROUTES="contacts create,me"` narrow a
+//! run while working on one route (the floors always run).
+
+use std::{fmt::Write as _, fs, path::Path, process::Command};
+
+use mewayz_tests::{
+    app::{Backend, TEST_AUTH_SECRET, TestApp},
+    repo_path,
+    spin::{SpinApp, SpinOptions},
+};
+use serde_json::{Value, json};
+
+const CONNECTIONS: [u32; 3] = [1, 16, 64];
+const LOGIN_ACCOUNTS: usize = 40;
+
+struct Route {
+    name: &'static str,
+    method: &'static str,
+    url: String,
+    token: Option<String>,
+    /// A Lua expression giving each request's JSON body.
+    body: Option<String>,
+}
+
+#[derive(Clone)]
+struct Figures {
+    requests_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    requests: u64,
+}
+
+fn millis(text: &str) -> f64 {
+    let (number, unit) = text.trim().split_at(text.trim().find(|c: char| c.is_alphabetic()).unwrap_or(text.len()));
+    let value: f64 = number.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => value / 1000.0,
+        "ms" => value,
+        "s" => value * 1000.0,
+        "m" => value * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn wrk(route: &Route, connections: u32, seconds: u64, scripts: &Path) -> Figures {
+    let script = scripts.join(format!("{}.lua", route.name.replace(' ', "_")));
+    let mut lua = format!("wrk.method = \"{}\"\n", route.method);
+    if let Some(token) = &route.token {
+        writeln!(lua, "wrk.headers[\"authorization\"] = \"Bearer {token}\"").unwrap();
+    }
+    if let Some(body) = &route.body {
+        writeln!(lua, "wrk.headers[\"content-type\"] = \"application/json\"").unwrap();
+        writeln!(
+            lua,
+            "local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(nil, nil, nil, {body})\nend"
+        )
+        .unwrap();
+    }
+    fs::write(&script, lua).unwrap();
+    let threads = connections.min(2);
+    let output = Command::new("wrk")
+        .args([&format!("-t{threads}"), &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"])
+        .arg("-s")
+        .arg(&script)
+        .arg(&route.url)
+        .output()
+        .expect("running wrk (Debian's wrk package)");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let after = |prefix: &str| text.lines().find_map(|l| l.trim().strip_prefix(prefix).map(str::trim));
+    let socket_errors: u64 = after("Socket errors:")
+        .map(|s| s.split(',').filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok()).sum())
+        .unwrap_or(0);
+    let non_2xx: u64 = after("Non-2xx or 3xx responses:").and_then(|s| s.parse().ok()).unwrap_or(0);
+    Figures {
+        requests_per_s: after("Requests/sec:").and_then(|s| s.parse().ok()).unwrap_or(0.0),
+        p50_ms: after("50%").map(millis).unwrap_or(f64::NAN),
+        p99_ms: after("99%").map(millis).unwrap_or(f64::NAN),
+        errors: socket_errors + non_2xx,
+        requests: text
+            .lines()
+            .find_map(|l| l.trim().split_once(" requests in ").and_then(|(n, _)| n.parse().ok()))
+            .unwrap_or(0),
+    }
+}
+
+/// The app with an owner, a workspace, 50 contacts, a service and accounts
+/// to log in with.
+fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
+    let app = TestApp::start_with(
+        backend,
+        // Many accounts are registered from this one address, told apart by
+        // a forwarded address (registrations are limited per address).
+        &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
+    );
+    let owner = app.register("owner@example.com");
+    let ws = app.workspace(&owner, "Bench Shop");
+    let contacts = format!("/api/workspaces/{ws}/contacts");
+    for i in 0..50 {
+        let reply =
+            app.call("POST", &contacts, Some(&owner.token), Some(json!({"first_name": format!("Contact {i}")})));
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+    let service = app.call(
+        "POST",
+        &format!("/api/workspaces/{ws}/services"),
+        Some(&owner.token),
+        Some(json!({"name": "Session", "duration_minutes": 30, "price": 5000, "max_attendees": 10000})),
+    );
+    assert_eq!(service.status, 201, "{}", service.text());
+    let service_id = service.json()["id"].as_str().unwrap().to_string();
+    for i in 0..LOGIN_ACCOUNTS {
+        let body = json!({"email": format!("bench{i}@example.com"), "password": "a long password"}).to_string();
+        let reply = mewayz_tests::http::send(
+            "POST",
+            &app.url("/api/auth/register"),
+            &[("content-type", "application/json"), ("x-forwarded-for", &format!("198.51.100.{i}"))],
+            body.into_bytes(),
+        )
+        .unwrap();
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+    let token = Some(owner.token.clone());
+    let routes = vec![
+        Route { name: "probe", method: "GET", url: app.url("/readiness"), token: None, body: None },
+        Route { name: "me", method: "GET", url: app.url("/api/auth/me"), token: token.clone(), body: None },
+        Route {
+            name: "contacts list 50",
+            method: "GET",
+            url: app.url(&format!("{contacts}?limit=50")),
+            token: token.clone(),
+            body: None,
+        },
+        Route {
+            name: "contacts create",
+            method: "POST",
+            url: app.url(&contacts),
+            token: token.clone(),
+            body: Some(r#"string.format('{"first_name":"Bench %d"}', n)"#.into()),
+        },
+        Route {
+            name: "bookings create",
+            method: "POST",
+            url: app.url(&format!("/api/workspaces/{ws}/bookings")),
+            token: token.clone(),
+            body: Some(format!(
+                r#"string.format('{{"service_id":"{service_id}","client_name":"Bench","client_email":"b@example.com","starts_at":"2027-03-0%dT10:00:00Z"}}', 1 + n % 4)"#
+            )),
+        },
+        Route {
+            name: "login",
+            method: "POST",
+            url: app.url("/api/auth/login"),
+            token: None,
+            body: Some(format!(
+                r#"string.format('{{"email":"bench%d@example.com","password":"a long password"}}', math.random(0, {}))"#,
+                LOGIN_ACCOUNTS - 1
+            )),
+        },
+    ];
+    (app, routes)
+}
+
+fn svg(results: &[Value]) -> String {
+    // Requests/s at 16 connections, on a log scale, one row per route and backend.
+    let rows: Vec<&Value> = results.iter().filter(|r| r["connections"] == 16).collect();
+    let (width, row_height, left) = (900.0, 22.0, 260.0);
+    let height = 60.0 + rows.len() as f64 * row_height;
+    let scale = |v: f64| (v.max(1.0).log10() / 5.0) * (width - left - 80.0);
+    let mut out = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">
+<text x="10" y="20" font-size="14">Requests per second at 16 connections (log scale), spin up, SQLite and PostgreSQL</text>
+"#
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let y = 40.0 + i as f64 * row_height;
+        let rps = row["requests_per_s"].as_f64().unwrap_or(0.0);
+        let colour = if row["backend"] == "sqlite" { "#4a7bd0" } else { "#d07b4a" };
+        writeln!(
+            out,
+            r#"<text x="10" y="{ty}">{name} ({backend})</text><rect x="{left}" y="{y}" width="{w:.1}" height="16" fill="{colour}"/><text x="{tx:.1}" y="{ty}">{rps:.0} req/s, p99 {p99:.1} ms</text>"#,
+            ty = y + 12.0,
+            name = row["route"].as_str().unwrap(),
+            backend = row["backend"].as_str().unwrap(),
+            w = scale(rps),
+            tx = left + scale(rps) + 6.0,
+            p99 = row["p99_ms"].as_f64().unwrap_or(f64::NAN),
+        )
+        .unwrap();
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn main() {
+    let seconds: u64 = std::env::args().nth(1).map_or(5, |s| s.parse().expect("seconds per measurement"));
+    let build = Command::new("cargo")
+        .args(["build", "--quiet", "-p", "bench-floor", "--target", "wasm32-wasip2", "--release"])
+        .current_dir(repo_path("."))
+        .status()
+        .expect("building the floor component");
+    assert!(build.success(), "building benches/floor");
+    let scripts = tempfile::tempdir().unwrap();
+    let floor =
+        SpinApp::start_with(SpinOptions { manifest: Some(repo_path("benches/floor/spin.toml")), ..Default::default() });
+
+    let spin_version = Command::new(std::env::var("SPIN_BIN").unwrap_or_else(|_| "spin".into()))
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!("{spin_version}, {cores} cores, wrk --latency, {seconds} s per measurement");
+
+    let mut results = Vec::new();
+    let wanted =
+        |var: &str, name: &str| std::env::var(var).map_or(true, |list| list.split(',').any(|item| item.trim() == name));
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let label = if backend == Backend::Sqlite { "sqlite" } else { "postgres" };
+        if !wanted("BENCH_BACKENDS", label) {
+            continue;
+        }
+        let (app, routes) = seeded(backend);
+        let floors = [
+            Route {
+                name: "host floor",
+                method: "GET",
+                url: app.url("/.well-known/spin/health"),
+                token: None,
+                body: None,
+            },
+            Route { name: "component floor", method: "GET", url: floor.url("/"), token: None, body: None },
+        ];
+        for connections in CONNECTIONS {
+            let mut floor_rps = f64::NAN;
+            for route in floors.iter().chain(routes.iter().filter(|r| wanted("BENCH_ROUTES", r.name))) {
+                let f = wrk(route, connections, seconds, scripts.path());
+                if route.name == "component floor" {
+                    floor_rps = f.requests_per_s;
+                }
+                let ratio = f.requests_per_s / floor_rps;
+                println!(
+                    "{label:<9} c={connections:<3} {:<17} {:>9.0} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  errors {:>6} of {:>7}  {:>5.2}× floor",
+                    route.name, f.requests_per_s, f.p50_ms, f.p99_ms, f.errors, f.requests, ratio
+                );
+                results.push(json!({
+                    "backend": label, "connections": connections, "route": route.name,
+                    "requests_per_s": f.requests_per_s, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms,
+                    "errors": f.errors, "requests": f.requests, "ratio_to_component_floor": ratio,
+                }));
+            }
+        }
+        drop(app);
+    }
+    let out = repo_path("target/bench");
+    fs::create_dir_all(&out).unwrap();
+    let report = json!({"spin": spin_version, "cores": cores, "seconds": seconds, "results": results});
+    fs::write(out.join("routes.json"), serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    fs::write(out.join("routes.svg"), svg(&results)).unwrap();
+    println!("wrote target/bench/routes.json and target/bench/routes.svg");
+}
