@@ -14,16 +14,20 @@ fn login(app: &TestApp, email: &str, password: &str) -> Reply {
     app.call("POST", "/api/auth/login", None, Some(json!({"email": email, "password": password})))
 }
 
-/// A login as seen through a trusted proxy that says the client is `client`.
+/// A POST of `body` to `path` as seen through a trusted proxy that says
+/// the client is `client`.
+fn post_from(app: &TestApp, path: &str, client: &str, body: serde_json::Value) -> Reply {
+    let body = serde_json::to_vec(&body).unwrap();
+    http::send("POST", &app.url(path), &[("content-type", "application/json"), ("x-forwarded-for", client)], body)
+        .unwrap()
+}
+
 fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
-    let body = serde_json::to_vec(&json!({"email": email, "password": password})).unwrap();
-    http::send(
-        "POST",
-        &app.url("/api/auth/login"),
-        &[("content-type", "application/json"), ("x-forwarded-for", client)],
-        body,
-    )
-    .unwrap()
+    post_from(app, "/api/auth/login", client, json!({"email": email, "password": password}))
+}
+
+fn register_from(app: &TestApp, client: &str, email: &str) -> Reply {
+    post_from(app, "/api/auth/register", client, json!({"email": email, "password": "a long password"}))
 }
 
 fn assert_throttled(reply: &Reply, at_most: u64) {
@@ -116,18 +120,6 @@ fn failures_per_address(backend: Backend) {
     assert_throttled(&login_from(app, "203.0.113.1, 198.51.100.7", &ada.email, "a long password"), 15 * 60);
     assert_eq!(login_from(app, "198.51.100.8", &ada.email, "a long password").status, 200);
     assert_eq!(login_from(app, "198.51.100.9", &ada.email, "a long password").status, 200);
-}
-
-/// A registration as seen through a trusted proxy that says the client is `client`.
-fn register_from(app: &TestApp, client: &str, email: &str) -> Reply {
-    let body = serde_json::to_vec(&json!({"email": email, "password": "a long password"})).unwrap();
-    http::send(
-        "POST",
-        &app.url("/api/auth/register"),
-        &[("content-type", "application/json"), ("x-forwarded-for", client)],
-        body,
-    )
-    .unwrap()
 }
 
 /// 50 registrations an hour per address, whatever their outcome (a taken

@@ -151,11 +151,15 @@ fn build(component: &Component, root: &Path, target_dir: &Path) -> anyhow::Resul
     let Component { package, target, profile, .. } = component;
     add_target(target);
     let status = cargo()
-        .args(["build", "--quiet", "--locked", "--package", package, "--target", target, "--profile", profile])
+        // The crate's library as a cdylib, whatever else its Cargo.toml
+        // lists: feature crates are plain libraries natively (the OpenAPI
+        // document links them; a cdylib there would clash with itself).
+        .args(["rustc", "--quiet", "--locked", "--package", package, "--lib", "--crate-type", "cdylib"])
+        .args(["--target", target, "--profile", profile])
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags(target, root, target_dir))
         .status()
         .context("running cargo")?;
-    ensure!(status.success(), "cargo build of {package} failed");
+    ensure!(status.success(), "cargo rustc of {package} failed");
 
     let profile_dir = if profile == "dev" { "debug" } else { profile };
     let artifact = target_dir.join(target).join(profile_dir).join(format!("{}.wasm", package.replace('-', "_")));

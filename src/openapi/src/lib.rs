@@ -43,6 +43,8 @@ pub fn document() -> Value {
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                     "description": "The access_token from register or login"},
+                "statusToken": {"type": "http", "scheme": "bearer",
+                    "description": "The operators' status_token variable (not a user's access token)"},
             },
             "headers": {
                 "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}},
@@ -165,11 +167,18 @@ fn error_description(status: u16) -> &'static str {
         422 => "validation_failed: `field` names what is wrong",
         429 => "too_many_attempts: wait Retry-After seconds",
         503 => "database_unavailable: retry after Retry-After seconds",
+        500 => "configuration_error (auth_secret or database_url not set right) or internal_error",
         _ => "an error",
     }
 }
 
 impl Operation {
+    /// Probes, the status check and the docs read nothing that can be
+    /// misconfigured; every other route can answer 500.
+    fn reads_config(&self) -> bool {
+        !matches!(self.tag, "probes" | "operations")
+    }
+
     fn to_json(&self) -> Value {
         let mut responses = Map::new();
         let (status, answer) = match &self.answer {
@@ -178,8 +187,9 @@ impl Operation {
             }
             Answer::Health => (
                 200,
-                json!({"description": "Every check passed (503 when one failed)",
-                    "content": {"application/health+json": {"schema": schema_ref("Status")}}}),
+                json!({"description": "Every check passed (503 when one failed); `?verbose` answers one line of text",
+                    "content": {"application/health+json": {"schema": schema_ref("Status")},
+                        "text/plain": {"schema": {"type": "string"}}}}),
             ),
             Answer::Empty(status) => (*status, json!({"description": "Done; no body"})),
             Answer::Html => {
@@ -202,16 +212,23 @@ impl Operation {
             ),
         };
         responses.insert(status.to_string(), answer);
-        for &error in self.errors {
+        // Every route that reads configuration or the database can meet a
+        // misconfiguration (no auth_secret, a bad database_url) or a bug.
+        let server_error: &[u16] = if self.reads_config() { &[500] } else { &[] };
+        for &error in self.errors.iter().chain(server_error) {
+            let health = matches!(self.answer, Answer::Health);
             let content = if self.tag == "public pages" {
                 json!({"text/html": {"schema": {"type": "string"}}})
-            } else if matches!(self.answer, Answer::Health) {
-                json!({"application/health+json": {"schema": schema_ref("Status")}})
+            } else if health {
+                json!({"application/health+json": {"schema": schema_ref("Status")},
+                    "text/plain": {"schema": {"type": "string"}}})
             } else {
                 json!({"application/json": {"schema": schema_ref("ErrorBody")}})
             };
-            let mut response = json!({"description": error_description(error), "content": content});
-            if error == 429 || error == 503 {
+            let description =
+                if health { "A check failed (the body says which to an operator)" } else { error_description(error) };
+            let mut response = json!({"description": description, "content": content});
+            if (error == 429 || error == 503) && !health {
                 response["headers"] = json!({"Retry-After": {"$ref": "#/components/headers/Retry-After"}});
             }
             responses.insert(error.to_string(), response);
@@ -225,7 +242,7 @@ impl Operation {
         match self.auth {
             Auth::None => op["security"] = json!([]),
             Auth::Bearer => op["security"] = json!([{"bearer": []}]),
-            Auth::Optional => op["security"] = json!([{}, {"bearer": []}]),
+            Auth::Optional => op["security"] = json!([{}, {"statusToken": []}]),
         }
         let mut params: Vec<Value> = path_params(&self.path);
         params.extend(self.params.iter().cloned());
@@ -583,7 +600,7 @@ pub fn operations() -> Vec<Operation> {
             Anonymous,
             None,
             Answer::Html,
-            &[404],
+            &[404, 503],
         ),
         op(
             "get",
@@ -594,7 +611,7 @@ pub fn operations() -> Vec<Operation> {
             Anonymous,
             None,
             Answer::Redirect,
-            &[404],
+            &[404, 503],
         ),
     ];
     let mut list_workspaces = op(

@@ -1,6 +1,7 @@
 //! JSON Schemas of the business modules' records, derived from each
 //! module's `ModuleSpec`: the same field list the resource core validates
-//! against, so the document cannot drift from it.
+//! against. The limits per field kind below restate `validate.rs`'s; keep
+//! the two in step (schemathesis checks answers against them, not inputs).
 
 use mewayz_resources::{Field, Kind, ModuleSpec};
 use serde_json::{Map, Value, json};
@@ -42,22 +43,28 @@ fn kind_schema(kind: Kind, answer: bool) -> Value {
     match kind {
         Kind::Text { max } => json!({"type": "string", "maxLength": max}),
         Kind::Email => json!({"type": "string", "format": "email", "maxLength": 254}),
-        Kind::Url => json!({"type": "string", "format": "uri", "pattern": "^https?://"}),
-        Kind::Phone => json!({"type": "string", "pattern": "^[0-9 +().-]{3,32}$"}),
+        Kind::Url => {
+            json!({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/]", "maxLength": 2048})
+        }
+        Kind::Phone => {
+            json!({"type": "string", "pattern": "^[0-9 +().-]{3,32}$", "description": "with at least one digit"})
+        }
         Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
         Kind::Bool => json!({"type": "boolean"}),
         Kind::OneOf(values) => json!({"type": "string", "enum": values}),
         Kind::Currency => json!({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}),
         Kind::DateTime => json!({"type": "string", "format": "date-time"}),
-        Kind::Tags => json!({"type": "array", "maxItems": 20, "items": {"type": "string", "maxLength": 50}}),
-        Kind::Slug => json!({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 100}),
+        Kind::Tags => {
+            json!({"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 32}})
+        }
+        Kind::Slug => json!({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "minLength": 3, "maxLength": 64}),
         Kind::Links => {
             let link = json!({
                 "type": "object",
                 "properties": {
-                    "id": {"type": "string", "maxLength": 64},
+                    "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
                     "title": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "url": {"type": "string", "format": "uri", "pattern": "^https?://"},
+                    "url": {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/]", "maxLength": 2048},
                     "position": {"type": "integer", "minimum": 0, "maximum": 1000},
                 },
                 "required": ["title", "url"],
@@ -65,7 +72,8 @@ fn kind_schema(kind: Kind, answer: bool) -> Value {
             });
             json!({"type": "array", "maxItems": 50, "items": link})
         }
-        Kind::Ref(module) => json!({"type": "string", "description": format!("the id of a record of {module}")}),
+        Kind::Ref(module) => json!({"type": "string", "minLength": 1, "maxLength": 64,
+            "description": format!("the id of a record of {module}")}),
     }
 }
 
@@ -96,6 +104,11 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
     ] {
         record.insert(name.into(), schema);
     }
+    if spec.present.is_some() {
+        // The module's counters (a bio site's visits and link clicks).
+        record.insert("visit_count".into(), json!({"type": "integer", "minimum": 0}));
+        record.insert("click_count".into(), json!({"type": "integer", "minimum": 0}));
+    }
     let mut record_required: Vec<&str> = vec!["id", "workspace_id", "status", "created_at", "updated_at"];
     for field in spec.fields.iter().filter(|f| f.required || f.default.is_some()) {
         if !record_required.contains(&field.name) {
@@ -112,7 +125,8 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
             format!("New{stem}"),
             json!({
                 "type": "object",
-                "properties": properties(spec.fields, false, false),
+                // An optional field sent as null is left out.
+                "properties": properties(spec.fields, false, true),
                 "required": required,
                 "additionalProperties": false,
             }),

@@ -51,10 +51,10 @@ pub struct NewWorkspace {
 #[serde(deny_unknown_fields)]
 pub struct WorkspacePatch {
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     name: Patch<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     slug: Patch<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
