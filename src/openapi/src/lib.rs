@@ -283,8 +283,6 @@ fn page_params() -> Vec<Value> {
     ]
 }
 
-const BODY: [u16; 4] = [400, 413, 415, 422];
-
 #[allow(clippy::too_many_arguments)]
 fn op(
     method: &'static str,
@@ -315,7 +313,6 @@ fn op(
 pub fn operations() -> Vec<Operation> {
     use Answer::{Empty, Json};
     use Auth::{Bearer, None as Anonymous};
-    let _ = BODY;
     let ws = "/api/workspaces/{workspace_id}";
     let mut ops = vec![
         op("get", "/", "serviceBanner", "Service banner", "probes", Anonymous, None, Json(200, "ServiceBanner"), &[]),
@@ -632,11 +629,10 @@ pub fn operations() -> Vec<Operation> {
         let (tag, one) = (spec.name, spec.singular);
         let base = format!("{ws}/{}", spec.name);
         let item = format!("{base}/{{id}}");
-        let camel: String = stem.to_string();
         let mut list = op(
             "get",
             &base,
-            &format!("list{camel}s"),
+            &format!("list{stem}s"),
             &format!("List {}", spec.name),
             tag,
             Bearer,
@@ -655,7 +651,7 @@ pub fn operations() -> Vec<Operation> {
             op(
                 "post",
                 &base,
-                &format!("create{camel}"),
+                &format!("create{stem}"),
                 &format!("Create a {one} (editors)"),
                 tag,
                 Bearer,
@@ -677,7 +673,7 @@ pub fn operations() -> Vec<Operation> {
             op(
                 "get",
                 &item,
-                &format!("get{camel}"),
+                &format!("get{stem}"),
                 &format!("A {one}"),
                 tag,
                 Bearer,
@@ -688,7 +684,7 @@ pub fn operations() -> Vec<Operation> {
             op(
                 "patch",
                 &item,
-                &format!("update{camel}"),
+                &format!("update{stem}"),
                 &format!("Change a {one} (editors; a merge patch)"),
                 tag,
                 Bearer,
@@ -699,7 +695,7 @@ pub fn operations() -> Vec<Operation> {
             op(
                 "delete",
                 &item,
-                &format!("delete{camel}"),
+                &format!("delete{stem}"),
                 &format!("Delete a {one} (admins)"),
                 tag,
                 Bearer,
