@@ -34,6 +34,11 @@ impl TestApp {
 
     /// Starts with exactly these extra `SPIN_VARIABLE_*` settings (plus the database's).
     pub fn start_with(backend: Backend, vars: &[(&str, &str)]) -> Self {
+        Self::start_with_args(backend, vars, &[])
+    }
+
+    /// [`start_with`](Self::start_with), with more `spin up` arguments.
+    pub fn start_with_args(backend: Backend, vars: &[(&str, &str)], args: &[&str]) -> Self {
         let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
         let database = (backend == Backend::Postgres).then(TestDatabase::create);
@@ -41,7 +46,8 @@ impl TestApp {
             env.push(("SPIN_VARIABLE_DATABASE_URL".into(), db.url.clone()));
             env.push(("SPIN_VARIABLE_DATABASE_HOST".into(), db.host()));
         }
-        let spin = SpinApp::start_with(SpinOptions { env, ..Default::default() });
+        let args = args.iter().map(|a| a.to_string()).collect();
+        let spin = SpinApp::start_with(SpinOptions { env, args, ..Default::default() });
         TestApp { spin, database }
     }
 

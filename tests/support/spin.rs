@@ -32,6 +32,8 @@ pub struct SpinOptions {
     pub env: Vec<(String, String)>,
     /// Another app's spin.toml (the benchmark's floor); the app's when `None`.
     pub manifest: Option<PathBuf>,
+    /// More `spin up` arguments, e.g. `--idle-instance-timeout 60s`.
+    pub args: Vec<String>,
 }
 
 /// A running `spin up`, stopped (and its state deleted) when dropped — also
@@ -82,6 +84,7 @@ impl SpinApp {
         for component in &options.components {
             command.arg("--component-id").arg(component);
         }
+        command.args(&options.args);
         command.process_group(0);
         // SAFETY: prctl is async-signal-safe; it only asks the kernel to
         // signal Spin if the thread that started it goes away without dropping

@@ -51,6 +51,11 @@ impl ApiError {
         Self::new(400, "invalid_json", message)
     }
 
+    /// The request's body stopped before its end (the client went away).
+    pub fn unreadable_body() -> Self {
+        Self::new(400, "unreadable_body", "the request body could not be read to its end")
+    }
+
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         let field = field.into();
         let mut err = Self::new(422, "validation_failed", format!("{field}: {}", message.into()));

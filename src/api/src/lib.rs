@@ -10,6 +10,8 @@ mod cors;
 mod error;
 mod patch;
 mod request;
+#[cfg(target_arch = "wasm32")]
+pub mod service;
 
 pub use auth::{authenticate, authenticate_session, now_seconds};
 pub use client::client_key;
@@ -21,15 +23,32 @@ pub use request::ApiRequest;
 use serde::Serialize;
 use spin_sdk::http::{Request, Response};
 
+/// Exports `handle` (a feature component's `fn(Request) -> Response`) as the
+/// component's WASI P3 HTTP handler.
+#[macro_export]
+macro_rules! export_service {
+    ($handle:path) => {
+        #[cfg(target_arch = "wasm32")]
+        #[::spin_sdk::http_wasip3::http_service]
+        async fn serve_wasip3(req: ::spin_sdk::http_wasip3::Request) -> $crate::service::Answer {
+            $crate::service::serve(req, $handle).await
+        }
+    };
+}
+
 /// What a route returns.
 pub type ApiResult = Result<Response, ApiError>;
 
 /// Serves one request: CORS preflight, the component's routes, the error
 /// mapping, and the headers every answer carries: `nosniff`, and
 /// `Server-Timing: app;dur=…`, how long the component worked on it in
-/// milliseconds (what the bounded-input tests hold against their limit).
+/// milliseconds (what the bounded-input tests hold against their limit),
+/// and, when it used the database, `db;desc=opened` or `db;desc=kept`:
+/// whether it opened a connection or found its instance's (WASI P3
+/// instances serve many requests; see `service`).
 pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
     let started = std::time::Instant::now();
+    mewayz_store::take_connected();
     let req = ApiRequest::new(req);
     let config = req.config();
     let origin = cors::allowed_origin(&req, config);
@@ -45,7 +64,11 @@ pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Res
     // Here, not in each builder, so no answer can miss it: a browser must
     // never guess a type for what we label JSON (or leave unlabelled).
     response.set_header("x-content-type-options", "nosniff");
-    response.set_header("server-timing", format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0));
+    let mut timing = format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Some(connected) = mewayz_store::take_connected() {
+        timing.push_str(&format!(", db;desc={}", connected.as_str()));
+    }
+    response.set_header("server-timing", timing);
     response
 }
 

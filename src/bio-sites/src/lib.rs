@@ -4,8 +4,6 @@
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::value, store::Record};
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
-#[cfg(target_arch = "wasm32")]
-use spin_sdk::http_component;
 
 static FIELDS: [Field; 9] = [
     Field::required("title", Kind::Text { max: 200 }),
@@ -45,9 +43,11 @@ pub static BIO_SITES: ModuleSpec = ModuleSpec {
     present: Some(counters),
 };
 
-/// Spin's entry point. Natively it is a plain function: the OpenAPI
+mewayz_api::export_service!(handle);
+
+/// Serves one request. Spin calls it through the WASI P3 entry
+/// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &BIO_SITES)
 }

@@ -13,8 +13,6 @@ use mewayz_store::Db;
 use mewayz_time::Timestamp;
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
-#[cfg(target_arch = "wasm32")]
-use spin_sdk::http_component;
 
 const CANCELLED: &str = "cancelled";
 
@@ -61,9 +59,11 @@ pub static BOOKINGS: ModuleSpec = ModuleSpec {
     present: None,
 };
 
-/// Spin's entry point. Natively it is a plain function: the OpenAPI
+mewayz_api::export_service!(handle);
+
+/// Serves one request. Spin calls it through the WASI P3 entry
+/// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &BOOKINGS)
 }

@@ -8,12 +8,12 @@ use mewayz_store::{
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
-#[cfg(target_arch = "wasm32")]
-use spin_sdk::http_component;
 
-/// Spin's entry point. Natively it is a plain function: the OpenAPI
+mewayz_api::export_service!(handle);
+
+/// Serves one request. Spin calls it through the WASI P3 entry
+/// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }

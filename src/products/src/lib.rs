@@ -8,8 +8,6 @@ use mewayz_resources::{
 use mewayz_store::Db;
 use serde_json::{Value, json};
 use spin_sdk::http::{Request, Response};
-#[cfg(target_arch = "wasm32")]
-use spin_sdk::http_component;
 
 const MAX_PRICE: i64 = 1_000_000_000_000;
 
@@ -48,9 +46,11 @@ pub static PRODUCTS: ModuleSpec = ModuleSpec {
     present: None,
 };
 
-/// Spin's entry point. Natively it is a plain function: the OpenAPI
+mewayz_api::export_service!(handle);
+
+/// Serves one request. Spin calls it through the WASI P3 entry
+/// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &PRODUCTS)
 }

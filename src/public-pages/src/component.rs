@@ -5,13 +5,13 @@
 use mewayz_resources::store;
 use serde_json::Value;
 use spin_sdk::http::{Request, Response};
-use spin_sdk::http_component;
 
 use crate::page;
 
 const MODULE: &str = "bio-sites";
 
-#[http_component]
+mewayz_api::export_service!(handle);
+
 fn handle(req: Request) -> Response {
     let mut response = respond(req);
     // Every answer, pages and redirects alike, in this one place.

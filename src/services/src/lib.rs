@@ -3,8 +3,6 @@
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::active_or_inactive};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
-#[cfg(target_arch = "wasm32")]
-use spin_sdk::http_component;
 
 static FIELDS: [Field; 7] = [
     Field::required("name", Kind::Text { max: 200 }),
@@ -27,9 +25,11 @@ pub static SERVICES: ModuleSpec = ModuleSpec {
     present: None,
 };
 
-/// Spin's entry point. Natively it is a plain function: the OpenAPI
+mewayz_api::export_service!(handle);
+
+/// Serves one request. Spin calls it through the WASI P3 entry
+/// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_resources::serve(req, &SERVICES)
 }

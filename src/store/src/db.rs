@@ -1,3 +1,8 @@
+use std::{
+    cell::{Cell, RefCell},
+    rc::Rc,
+};
+
 use spin_sdk::{pg4, sqlite};
 
 use crate::{
@@ -125,24 +130,101 @@ pub enum Backend {
     Postgres,
 }
 
-/// An open connection to the app's database.
-pub enum Db {
+/// A connection to the app's database, kept by the component instance
+/// that opened it.
+///
+/// Spin reuses a WASI P3 component's instance for many requests (Spin 3.6.3:
+/// up to 128, 16 at a time), so the first request that needs data opens
+/// the connection and checks the schema, and the next ones find both done.
+/// A WASI P2 instance serves one request, so there it is opened per request.
+/// Nothing of a request's caller is kept with it: who is calling is read
+/// from each request's token and the database, never from the instance.
+#[derive(Clone)]
+pub struct Db(Rc<Kept>);
+
+struct Kept {
+    connection: Connection,
+    url: DatabaseUrl,
+    /// Set when a statement failed in a way that may have left the
+    /// connection unusable or in an unknown state (the server went away, a
+    /// statement or a rollback failed): the next request opens a new one and
+    /// checks the schema again.
+    broken: Cell<bool>,
+    /// Migration versions this connection has seen applied.
+    checked: RefCell<Vec<i64>>,
+}
+
+enum Connection {
     Sqlite(sqlite::Connection),
     Postgres(pg4::Connection),
 }
 
+/// How the current request came by its connection, for `Server-Timing`
+/// (operators see whether their runtime reuses instances).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connected {
+    /// Opened by this request (and its schema checked).
+    Opened,
+    /// Kept by the instance from an earlier request.
+    Kept,
+}
+
+impl Connected {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connected::Opened => "opened",
+            Connected::Kept => "kept",
+        }
+    }
+}
+
+thread_local! {
+    /// The instance's connection (a component instance is single-threaded).
+    static KEPT: RefCell<Option<Db>> = const { RefCell::new(None) };
+    /// Set by `Db::open`, taken once per request by `take_connected`.
+    static CONNECTED: Cell<Option<Connected>> = const { Cell::new(None) };
+}
+
+/// How the request since the last call came by its connection, if it used
+/// one. The HTTP layer calls this before and after each request.
+pub fn take_connected() -> Option<Connected> {
+    CONNECTED.take()
+}
+
 impl Db {
-    /// Opens the database `url` names and brings the store's part of the
-    /// schema and the parts in `also` up to date. Called inside the request
-    /// that needs data, never at start-up.
+    /// The instance's connection to the database `url` names, opened if it
+    /// has none that works, with the store's part of the schema and the
+    /// parts in `also` up to date. Called inside the request that needs
+    /// data, never at start-up.
     pub fn open(url: &DatabaseUrl, also: &[&[Migration]]) -> Result<Db, StoreError> {
-        let db = match url {
-            DatabaseUrl::Sqlite => Db::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?),
-            DatabaseUrl::Postgres(url) => {
-                Db::Postgres(pg4::Connection::open(&sql::with_timeouts(url)).map_err(pg_error)?)
+        let kept = KEPT.with_borrow(|kept| kept.clone()).filter(|db| &db.0.url == url && !db.0.broken.get());
+        let (db, connected) = match kept {
+            Some(db) => (db, Connected::Kept),
+            None => {
+                // Dropping the old one closes it (a PostgreSQL connection
+                // goes back to Spin's pool, which checks it).
+                KEPT.set(None);
+                (Db::connect(url)?, Connected::Opened)
             }
         };
-        if let Db::Sqlite(conn) = &db {
+        let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
+        if !wanted().all(|version| db.0.checked.borrow().contains(&version)) {
+            migrations::ensure_current(&db, also)?;
+            db.0.checked.borrow_mut().extend(wanted());
+        }
+        KEPT.set(Some(db.clone()));
+        CONNECTED.set(Some(connected));
+        Ok(db)
+    }
+
+    fn connect(url: &DatabaseUrl) -> Result<Db, StoreError> {
+        let connection = match url {
+            DatabaseUrl::Sqlite => Connection::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?),
+            DatabaseUrl::Postgres(address) => {
+                Connection::Postgres(pg4::Connection::open(&sql::with_timeouts(address)).map_err(pg_error)?)
+            }
+        };
+        if let Connection::Sqlite(conn) = &connection {
             // SQLite enforces foreign keys, and so their ON DELETE CASCADE,
             // only when a connection asks; PostgreSQL always does. Each part
             // of the schema owns its cascades through them.
@@ -156,26 +238,44 @@ impl Db {
             conn.execute("PRAGMA journal_mode = WAL", &[]).map_err(sqlite_error)?;
             conn.execute("PRAGMA synchronous = NORMAL", &[]).map_err(sqlite_error)?;
         }
-        migrations::ensure_current(&db, also)?;
-        Ok(db)
+        Ok(Db(Rc::new(Kept {
+            connection,
+            url: url.clone(),
+            broken: Cell::new(false),
+            checked: RefCell::new(Vec::new()),
+        })))
+    }
+
+    /// Notes a failed statement: errors that may leave the connection
+    /// unusable or mid-transaction make the next request open a new one.
+    /// A refused unique value or a corrupt row says nothing about it.
+    fn watch<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        if let Err(StoreError::Unavailable(_) | StoreError::Query(_)) = &result {
+            self.0.broken.set(true);
+        }
+        result
     }
 
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+        match self.0.connection {
+            Connection::Sqlite(_) => Backend::Sqlite,
+            Connection::Postgres(_) => Backend::Postgres,
         }
     }
 
     /// Runs a query and returns its rows.
     pub fn query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        match self {
-            Db::Sqlite(conn) => {
+        self.watch(self.run_query(statement, params))
+    }
+
+    fn run_query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        match &self.0.connection {
+            Connection::Sqlite(conn) => {
                 let params: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
                 let result = conn.execute(&sql::to_sqlite_placeholders(statement), &params).map_err(sqlite_error)?;
                 Ok(result.rows.into_iter().map(|r| Row(r.values.into_iter().map(from_sqlite).collect())).collect())
             }
-            Db::Postgres(conn) => {
+            Connection::Postgres(conn) => {
                 let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
                 let result = conn.query(statement, &params).map_err(pg_error)?;
                 Ok(result.rows.into_iter().map(|r| Row(r.into_iter().map(from_pg).collect())).collect())
@@ -185,11 +285,11 @@ impl Db {
 
     /// Runs a statement that returns no rows.
     pub fn execute(&self, statement: &str, params: &[Value]) -> Result<(), StoreError> {
-        match self {
-            Db::Sqlite(_) => self.query(statement, params).map(drop),
-            Db::Postgres(conn) => {
+        match &self.0.connection {
+            Connection::Sqlite(_) => self.query(statement, params).map(drop),
+            Connection::Postgres(conn) => {
                 let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-                conn.execute(statement, &params).map(drop).map_err(pg_error)
+                self.watch(conn.execute(statement, &params).map(drop).map_err(pg_error))
             }
         }
     }
@@ -198,16 +298,22 @@ impl Db {
     /// otherwise. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so
     /// concurrent writers queue instead of failing half-way.
     pub fn transaction<T, E: From<StoreError>>(&self, work: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
-        match self {
-            Db::Sqlite(conn) => begin_immediate(conn)?,
-            Db::Postgres(_) => self.execute("BEGIN", &[])?,
+        match &self.0.connection {
+            Connection::Sqlite(conn) => self.watch(begin_immediate(conn))?,
+            Connection::Postgres(_) => self.execute("BEGIN", &[])?,
         }
         match work(self) {
-            Ok(value) => {
-                self.execute("COMMIT", &[])?;
-                Ok(value)
-            }
+            Ok(value) => match self.execute("COMMIT", &[]) {
+                Ok(()) => Ok(value),
+                Err(err) => {
+                    // SQLite keeps a transaction open when COMMIT fails.
+                    self.0.broken.set(true);
+                    Err(err.into())
+                }
+            },
             Err(err) => {
+                // A failed rollback marks the connection broken (`watch`):
+                // no later request may find this transaction open.
                 let _ = self.execute("ROLLBACK", &[]);
                 Err(err)
             }

@@ -18,6 +18,6 @@ mod url;
 pub mod users;
 pub mod workspaces;
 
-pub use db::{Backend, Db, Row, StoreError, Value};
+pub use db::{Backend, Connected, Db, Row, StoreError, Value, take_connected};
 pub use migrations::{MIGRATIONS, Migration, check_part};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};

@@ -1,0 +1,136 @@
+//! Feature components are WASI P3 components on real Spin: one instance
+//! serves many requests and keeps its database connection. What an instance
+//! keeps must never carry one caller into another's request, a transaction
+//! that failed must not stay open for the next request, and a connection that
+//! broke is dropped, reopened and its schema checked again.
+//!
+//! `Server-Timing: db;desc=kept` says a request found its instance's
+//! connection (`opened`: it opened one). Spin runs with a long idle timeout
+//! here so that sequential requests meet the same instance however slow the
+//! machine is.
+
+use mewayz_tests::{
+    app::{Backend, TEST_AUTH_SECRET, TestApp, User, assert_error},
+    http::Reply,
+};
+use serde_json::json;
+
+/// Instances stay for a minute between requests and serve up to 1000.
+const REUSE: &[&str] = &["--idle-instance-timeout", "60s", "--max-instance-reuse-count", "1000"];
+
+fn start(backend: Backend) -> TestApp {
+    TestApp::start_with_args(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)], REUSE)
+}
+
+/// `opened` or `kept`, from `Server-Timing`, when the request used the database.
+fn connection(reply: &Reply) -> Option<String> {
+    let timing = reply.header("server-timing")?;
+    timing.split(',').find_map(|metric| metric.trim().strip_prefix("db;desc=").map(str::to_string))
+}
+
+fn contact_names(app: &TestApp, user: &User, ws: &str) -> Reply {
+    app.get(&format!("/api/workspaces/{ws}/contacts"), &user.token)
+}
+
+fn names(reply: &Reply) -> Vec<String> {
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    let body = reply.json();
+    body["data"].as_array().unwrap().iter().map(|c| c["first_name"].as_str().unwrap().to_string()).collect()
+}
+
+fn callers_never_meet_in_a_reused_instance(backend: Backend) {
+    let app = &start(backend);
+    let ada = app.register("ada@example.com");
+    let bob = app.register("bob@example.com");
+    let ada_ws = app.workspace(&ada, "Ada's shop");
+    let bob_ws = app.workspace(&bob, "Bob's shop");
+    for (user, ws, name) in [(&ada, &ada_ws, "Ada's lead"), (&bob, &bob_ws, "Bob's lead")] {
+        let reply =
+            app.call("POST", &format!("/api/workspaces/{ws}/contacts"), Some(&user.token), Some(json!({"first_name": name})));
+        assert_eq!(reply.status, 201, "{}", reply.text());
+    }
+
+    let mut kept = 0;
+    for _ in 0..15 {
+        // Callers take turns on the same instances: each sees only their own.
+        for user in [&ada, &bob] {
+            let me = app.get("/api/auth/me", &user.token);
+            assert_eq!(me.status, 200, "{}", me.text());
+            assert_eq!(me.json()["user"]["email"], user.email.as_str());
+            kept += usize::from(connection(&me).as_deref() == Some("kept"));
+
+            let own = if user.id == ada.id { &ada_ws } else { &bob_ws };
+            let theirs = if user.id == ada.id { &bob_ws } else { &ada_ws };
+            let list = contact_names(app, user, own);
+            let expected = if user.id == ada.id { "Ada's lead" } else { "Bob's lead" };
+            assert_eq!(names(&list), [expected]);
+            assert_error(&contact_names(app, user, theirs), 404, "not_found");
+        }
+        // Right after a known caller, a caller with no token or a forged one
+        // is nobody.
+        assert_error(&app.call("GET", "/api/auth/me", None, None), 401, "unauthorized");
+        assert_error(&app.get("/api/auth/me", "not-a-token"), 401, "unauthorized");
+        assert_error(&contact_names(app, &User { token: String::new(), ..ada.clone() }, &ada_ws), 401, "unauthorized");
+    }
+    assert!(kept >= 25, "only {kept} of 30 `me` answers found their instance's connection kept");
+
+    // A write that fails inside its transaction (a slug another workspace
+    // has) leaves no transaction open for the next request on the
+    // connection, and nothing of it is stored.
+    let taken = app.call("POST", "/api/workspaces", Some(&bob.token), Some(json!({"name": "Copy", "slug": "ada-s-shop"})));
+    assert_error(&taken, 409, "slug_taken");
+    let next = app.call("POST", "/api/workspaces", Some(&bob.token), Some(json!({"name": "Bob's second"})));
+    assert_eq!(next.status, 201, "{}", next.text());
+    let listed = app.get("/api/workspaces", &bob.token);
+    let listed = listed.json();
+    let workspace_names: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    assert!(!workspace_names.contains(&"Copy") && workspace_names.contains(&"Bob's second"), "{workspace_names:?}");
+
+    // Logging out ends the token on the very instance that just served it.
+    assert_eq!(app.call("POST", "/api/auth/logout", Some(&ada.token), None).status, 204);
+    assert_error(&app.get("/api/auth/me", &ada.token), 401, "unauthorized");
+    assert_error(&contact_names(app, &ada, &ada_ws), 401, "unauthorized");
+    assert_eq!(app.get("/api/auth/me", &bob.token).status, 200);
+}
+
+#[test]
+fn on_sqlite_callers_never_meet_in_a_reused_instance() {
+    callers_never_meet_in_a_reused_instance(Backend::Sqlite);
+}
+
+#[test]
+fn on_postgres_callers_never_meet_in_a_reused_instance() {
+    callers_never_meet_in_a_reused_instance(Backend::Postgres);
+}
+
+#[test]
+fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
+    let app = &start(Backend::Postgres);
+    let ada = app.register("ada@example.com");
+    let first = app.get("/api/auth/me", &ada.token);
+    let second = app.get("/api/auth/me", &ada.token);
+    assert_eq!((first.status, second.status), (200, 200));
+    assert_eq!(connection(&second).as_deref(), Some("kept"), "{:?}", second.header("server-timing"));
+
+    // The server ends every connection to the app's database, and the
+    // database comes back empty (a new server, a restore gone wrong).
+    app.sql(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    );
+    app.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+
+    // The request that finds its kept connection dead answers 503, and
+    // retrying is right: the next one opens a new connection, creates the
+    // schema again (else: 500, relation "users" does not exist) and finds
+    // no Ada.
+    let broken = app.get("/api/auth/me", &ada.token);
+    assert_error(&broken, 503, "database_unavailable");
+    assert!(broken.header("retry-after").is_some());
+    let after = app.get("/api/auth/me", &ada.token);
+    assert_error(&after, 401, "unauthorized");
+    assert_eq!(connection(&after).as_deref(), Some("opened"), "{:?}", after.header("server-timing"));
+    let bob = app.register("bob@example.com");
+    let me = app.get("/api/auth/me", &bob.token);
+    assert_eq!((me.status, connection(&me).as_deref()), (200, Some("kept")));
+}
