@@ -45,8 +45,12 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
     let ada_ws = app.workspace(&ada, "Ada's shop");
     let bob_ws = app.workspace(&bob, "Bob's shop");
     for (user, ws, name) in [(&ada, &ada_ws, "Ada's lead"), (&bob, &bob_ws, "Bob's lead")] {
-        let reply =
-            app.call("POST", &format!("/api/workspaces/{ws}/contacts"), Some(&user.token), Some(json!({"first_name": name})));
+        let reply = app.call(
+            "POST",
+            &format!("/api/workspaces/{ws}/contacts"),
+            Some(&user.token),
+            Some(json!({"first_name": name})),
+        );
         assert_eq!(reply.status, 201, "{}", reply.text());
     }
 
@@ -77,13 +81,15 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
     // A write that fails inside its transaction (a slug another workspace
     // has) leaves no transaction open for the next request on the
     // connection, and nothing of it is stored.
-    let taken = app.call("POST", "/api/workspaces", Some(&bob.token), Some(json!({"name": "Copy", "slug": "ada-s-shop"})));
+    let taken =
+        app.call("POST", "/api/workspaces", Some(&bob.token), Some(json!({"name": "Copy", "slug": "ada-s-shop"})));
     assert_error(&taken, 409, "slug_taken");
     let next = app.call("POST", "/api/workspaces", Some(&bob.token), Some(json!({"name": "Bob's second"})));
     assert_eq!(next.status, 201, "{}", next.text());
     let listed = app.get("/api/workspaces", &bob.token);
     let listed = listed.json();
-    let workspace_names: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+    let workspace_names: Vec<&str> =
+        listed["data"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
     assert!(!workspace_names.contains(&"Copy") && workspace_names.contains(&"Bob's second"), "{workspace_names:?}");
 
     // Logging out ends the token on the very instance that just served it.
