@@ -1,10 +1,11 @@
-//! Feature components are WASI P3 components on real Spin: one instance
-//! serves many requests and keeps its database connection. What an instance
+//! Feature components (all but accounts, see its entry point) are WASI P3
+//! components on real Spin: one instance serves many requests and keeps its
+//! database connection. What an instance
 //! keeps must never carry one caller into another's request, a transaction
 //! that failed must not stay open for the next request, and a connection that
 //! broke is dropped, reopened and its schema checked again.
 //!
-//! `Server-Timing: db;desc=kept` says a request found its instance's
+//! `Server-Timing: db;…;desc=kept` says a request found its instance's
 //! connection (`opened`: it opened one). Spin runs with a long idle timeout
 //! here so that sequential requests meet the same instance however slow the
 //! machine is.
@@ -25,7 +26,8 @@ fn start(backend: Backend) -> TestApp {
 /// `opened` or `kept`, from `Server-Timing`, when the request used the database.
 fn connection(reply: &Reply) -> Option<String> {
     let timing = reply.header("server-timing")?;
-    timing.split(',').find_map(|metric| metric.trim().strip_prefix("db;desc=").map(str::to_string))
+    let db = timing.split(',').find_map(|metric| metric.trim().strip_prefix("db;"))?;
+    db.split(';').find_map(|param| param.strip_prefix("desc=")).map(str::to_string)
 }
 
 fn contact_names(app: &TestApp, user: &User, ws: &str) -> Reply {
@@ -58,25 +60,29 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
     for _ in 0..15 {
         // Callers take turns on the same instances: each sees only their own.
         for user in [&ada, &bob] {
-            let me = app.get("/api/auth/me", &user.token);
-            assert_eq!(me.status, 200, "{}", me.text());
-            assert_eq!(me.json()["user"]["email"], user.email.as_str());
-            kept += usize::from(connection(&me).as_deref() == Some("kept"));
+            let (own, theirs, shop, lead) = if user.id == ada.id {
+                (&ada_ws, &bob_ws, "Ada's shop", "Ada's lead")
+            } else {
+                (&bob_ws, &ada_ws, "Bob's shop", "Bob's lead")
+            };
+            let workspaces = app.get("/api/workspaces", &user.token);
+            assert_eq!(workspaces.status, 200, "{}", workspaces.text());
+            let listed = workspaces.json();
+            let listed: Vec<&str> =
+                listed["data"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
+            assert_eq!(listed, [shop]);
+            kept += usize::from(connection(&workspaces).as_deref() == Some("kept"));
 
-            let own = if user.id == ada.id { &ada_ws } else { &bob_ws };
-            let theirs = if user.id == ada.id { &bob_ws } else { &ada_ws };
-            let list = contact_names(app, user, own);
-            let expected = if user.id == ada.id { "Ada's lead" } else { "Bob's lead" };
-            assert_eq!(names(&list), [expected]);
+            assert_eq!(names(&contact_names(app, user, own)), [lead]);
             assert_error(&contact_names(app, user, theirs), 404, "not_found");
         }
         // Right after a known caller, a caller with no token or a forged one
         // is nobody.
-        assert_error(&app.call("GET", "/api/auth/me", None, None), 401, "unauthorized");
-        assert_error(&app.get("/api/auth/me", "not-a-token"), 401, "unauthorized");
+        assert_error(&app.call("GET", "/api/workspaces", None, None), 401, "unauthorized");
+        assert_error(&app.get("/api/workspaces", "not-a-token"), 401, "unauthorized");
         assert_error(&contact_names(app, &User { token: String::new(), ..ada.clone() }, &ada_ws), 401, "unauthorized");
     }
-    assert!(kept >= 25, "only {kept} of 30 `me` answers found their instance's connection kept");
+    assert!(kept >= 25, "only {kept} of 30 workspace lists found their instance's connection kept");
 
     // A write that fails inside its transaction (a slug another workspace
     // has) leaves no transaction open for the next request on the
@@ -92,11 +98,11 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
         listed["data"].as_array().unwrap().iter().map(|w| w["name"].as_str().unwrap()).collect();
     assert!(!workspace_names.contains(&"Copy") && workspace_names.contains(&"Bob's second"), "{workspace_names:?}");
 
-    // Logging out ends the token on the very instance that just served it.
+    // Logging out ends the token on instances that just served it.
     assert_eq!(app.call("POST", "/api/auth/logout", Some(&ada.token), None).status, 204);
-    assert_error(&app.get("/api/auth/me", &ada.token), 401, "unauthorized");
+    assert_error(&app.get("/api/workspaces", &ada.token), 401, "unauthorized");
     assert_error(&contact_names(app, &ada, &ada_ws), 401, "unauthorized");
-    assert_eq!(app.get("/api/auth/me", &bob.token).status, 200);
+    assert_eq!(app.get("/api/workspaces", &bob.token).status, 200);
 }
 
 #[test]
@@ -113,8 +119,8 @@ fn on_postgres_callers_never_meet_in_a_reused_instance() {
 fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
     let app = &start(Backend::Postgres);
     let ada = app.register("ada@example.com");
-    let first = app.get("/api/auth/me", &ada.token);
-    let second = app.get("/api/auth/me", &ada.token);
+    let first = app.get("/api/workspaces", &ada.token);
+    let second = app.get("/api/workspaces", &ada.token);
     assert_eq!((first.status, second.status), (200, 200));
     assert_eq!(connection(&second).as_deref(), Some("kept"), "{:?}", second.header("server-timing"));
 
@@ -130,13 +136,13 @@ fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
     // retrying is right: the next one opens a new connection, creates the
     // schema again (else: 500, relation "users" does not exist) and finds
     // no Ada.
-    let broken = app.get("/api/auth/me", &ada.token);
+    let broken = app.get("/api/workspaces", &ada.token);
     assert_error(&broken, 503, "database_unavailable");
     assert!(broken.header("retry-after").is_some());
-    let after = app.get("/api/auth/me", &ada.token);
+    let after = app.get("/api/workspaces", &ada.token);
     assert_error(&after, 401, "unauthorized");
     assert_eq!(connection(&after).as_deref(), Some("opened"), "{:?}", after.header("server-timing"));
     let bob = app.register("bob@example.com");
-    let me = app.get("/api/auth/me", &bob.token);
-    assert_eq!((me.status, connection(&me).as_deref()), (200, Some("kept")));
+    let listed = app.get("/api/workspaces", &bob.token);
+    assert_eq!((listed.status, connection(&listed).as_deref()), (200, Some("kept")));
 }

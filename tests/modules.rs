@@ -101,6 +101,11 @@ on_both_backends! {
             let page = app.get(&path(&t.ws, module, "?limit=2&offset=1"), &t.viewer.token).json();
             assert_eq!((page["total"].clone(), page["limit"].clone(), page["offset"].clone()), (json!(if module == "services" { 4 } else { 3 }), json!(2), json!(1)), "{module}");
             assert_eq!(page["data"].as_array().unwrap().len(), 2);
+            // Past the end: no record, and still the whole count.
+            let beyond = app.get(&path(&t.ws, module, "?limit=2&offset=100"), &t.viewer.token).json();
+            assert_eq!((beyond["data"].as_array().unwrap().len(), beyond["total"].clone()), (0, page["total"].clone()), "{module}");
+            let filtered = app.get(&path(&t.ws, module, "?q=no-such-thing-anywhere"), &t.viewer.token).json();
+            assert_eq!((filtered["data"].as_array().unwrap().len(), filtered["total"].clone()), (0, json!(0)), "{module}");
             assert_eq!(app.get(&path(&t.ws, module, ""), &t.viewer.token).json()["limit"], 50, "default limit");
             assert_error(&app.get(&path(&t.ws, module, "?limit=0"), &t.viewer.token), 422, "validation_failed");
 

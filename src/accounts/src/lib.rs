@@ -17,12 +17,17 @@ use mewayz_store::{
 };
 use serde::{Deserialize, Serialize};
 use spin_sdk::http::{Request, Response};
+#[cfg(target_arch = "wasm32")]
+use spin_sdk::http_component;
 
-mewayz_api::export_service!(handle);
-
-/// Serves one request. Spin calls it through the WASI P3 entry
-/// (`export_service!`); natively it is a plain function: the OpenAPI
-/// document (mewayz-openapi) links this crate for its types.
+/// Spin's entry point, a WASI P2 component unlike the other features: its
+/// password routes run Argon2 (19 MiB, ~100 ms of CPU each), and as a P3
+/// component with reused instances a burst of 40 clients logging in 3 times
+/// peaked at 812 MiB on `spin up` (the accounts pods are limited to 768Mi),
+/// and `me` would wait behind logins held by the same instance. Natively it
+/// is a plain function: the OpenAPI document (mewayz-openapi) links this
+/// crate for its types.
+#[cfg_attr(target_arch = "wasm32", http_component)]
 pub fn handle(req: Request) -> Response {
     mewayz_api::serve(req, routes)
 }

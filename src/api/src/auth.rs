@@ -2,7 +2,12 @@
 //! still exists and has not ended all sessions since it was issued.
 
 use mewayz_auth::{Claims, verify_token};
-use mewayz_store::{Db, sessions, users::User};
+use mewayz_domain::Role;
+use mewayz_store::{
+    Db,
+    sessions::{self, Holder},
+    users::User,
+};
 
 use crate::{ApiError, ApiRequest, Config};
 
@@ -21,20 +26,42 @@ pub fn authenticate(req: &ApiRequest, open_db: impl FnOnce() -> Result<Db, ApiEr
     authenticate_session(req, open_db).map(|(db, user, _)| (db, user))
 }
 
+/// [`authenticate`] for a route about workspace `workspace_id`, with the
+/// caller's role there, in the same query. Not a member → 404, so a
+/// workspace's existence is not leaked to outsiders.
+pub fn authenticate_member(
+    req: &ApiRequest,
+    open_db: impl FnOnce() -> Result<Db, ApiError>,
+    workspace_id: &str,
+) -> Result<(Db, User, Role), ApiError> {
+    let (db, holder, _) = holder(req, open_db, Some(workspace_id))?;
+    let role = holder.role.ok_or_else(|| ApiError::not_found("no such workspace"))?;
+    Ok((db, holder.user, role))
+}
+
 /// [`authenticate`], with the token's claims (for routes that end it).
 pub fn authenticate_session(
     req: &ApiRequest,
     open_db: impl FnOnce() -> Result<Db, ApiError>,
 ) -> Result<(Db, User, Claims), ApiError> {
+    holder(req, open_db, None).map(|(db, holder, claims)| (db, holder.user, claims))
+}
+
+/// The token's holder, if the token still holds.
+fn holder(
+    req: &ApiRequest,
+    open_db: impl FnOnce() -> Result<Db, ApiError>,
+    workspace_id: Option<&str>,
+) -> Result<(Db, Holder, Claims), ApiError> {
     let refused = || ApiError::unauthorized("the access token is invalid or expired");
     let secret = Config::auth_secret()?;
     let token = mewayz_auth::bearer_token(req.header("authorization"))
         .ok_or_else(|| ApiError::unauthorized("send an access token as Authorization: Bearer <token>"))?;
     let claims = verify_token(&secret, token, now_seconds()).map_err(|_| refused())?;
     let db = open_db()?;
-    match sessions::holder(&db, &claims.sub, &claims.jti)? {
+    match sessions::holder(&db, &claims.sub, &claims.jti, workspace_id)? {
         Some(holder) if holder.user.is_active && !holder.revoked && holder.session_version == claims.ver => {
-            Ok((db, holder.user, claims))
+            Ok((db, holder, claims))
         }
         _ => Err(refused()),
     }

@@ -13,7 +13,7 @@ mod request;
 #[cfg(target_arch = "wasm32")]
 pub mod service;
 
-pub use auth::{authenticate, authenticate_session, now_seconds};
+pub use auth::{authenticate, authenticate_member, authenticate_session, now_seconds};
 pub use client::client_key;
 pub use config::Config;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
@@ -43,12 +43,13 @@ pub type ApiResult = Result<Response, ApiError>;
 /// mapping, and the headers every answer carries: `nosniff`, and
 /// `Server-Timing: app;dur=…`, how long the component worked on it in
 /// milliseconds (what the bounded-input tests hold against their limit),
-/// and, when it used the database, `db;desc=opened` or `db;desc=kept`:
-/// whether it opened a connection or found its instance's (WASI P3
-/// instances serve many requests; see `service`).
+/// and, when it used the database, `db;dur=…;desc=opened|kept;statements=…`:
+/// the time spent in the database (through Spin's host), whether the request
+/// opened a connection or found its instance's (WASI P3 instances serve many
+/// requests; see `service`), and how many statements it sent.
 pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
     let started = std::time::Instant::now();
-    mewayz_store::take_connected();
+    mewayz_store::take_usage();
     let req = ApiRequest::new(req);
     let config = req.config();
     let origin = cors::allowed_origin(&req, config);
@@ -65,8 +66,14 @@ pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Res
     // never guess a type for what we label JSON (or leave unlabelled).
     response.set_header("x-content-type-options", "nosniff");
     let mut timing = format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
-    if let Some(connected) = mewayz_store::take_connected() {
-        timing.push_str(&format!(", db;desc={}", connected.as_str()));
+    let db = mewayz_store::take_usage();
+    if let Some(connected) = db.connected {
+        timing.push_str(&format!(
+            ", db;dur={:.2};desc={};statements={}",
+            db.time.as_secs_f64() * 1000.0,
+            connected.as_str(),
+            db.statements
+        ));
     }
     response.set_header("server-timing", timing);
     response

@@ -1,7 +1,7 @@
 //! The routes every module serves, with its roles: viewers read, editors
 //! write, admins delete; outsiders get 404.
 
-use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate, json, no_content, workspace_for_member};
+use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate_member, json, no_content};
 use mewayz_domain::{Page, Role};
 use mewayz_store::{Db, StoreError};
 use serde_json::{Map, Value, json};
@@ -48,8 +48,7 @@ pub fn open_db() -> Result<Db, ApiError> {
 
 /// The caller's database handle and role in the workspace (404 for outsiders).
 fn member(req: &ApiRequest, ws: &str, needs: Role) -> Result<Db, ApiError> {
-    let (db, user) = authenticate(req, open_db)?;
-    let role = workspace_for_member(&db, ws, &user.id)?.role;
+    let (db, _, role) = authenticate_member(req, open_db, ws)?;
     if role < needs {
         let what = match needs {
             Role::Editor => "editors and above change records",

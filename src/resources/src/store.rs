@@ -82,6 +82,8 @@ impl Record {
 }
 
 const COLUMNS: &str = "id, workspace_id, status, data, visits, created_at, updated_at";
+/// How many columns `COLUMNS` names: the index of a column after them.
+const COLUMN_COUNT: usize = 7;
 
 fn record(row: &Row) -> Result<Record, StoreError> {
     Ok(Record {
@@ -213,19 +215,27 @@ pub fn list(
         params.push(tag.to_lowercase().into());
         conditions.push_str(&format!(" AND id IN (SELECT record_id FROM record_tags WHERE tag = ${})", params.len()));
     }
-    let total = Row::single_int(&db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?)?;
     let n = params.len();
-    params.push(i64::from(page.limit).into());
-    params.push((page.offset as i64).into());
+    let mut paged = params.clone();
+    paged.push(i64::from(page.limit).into());
+    paged.push((page.offset as i64).into());
+    // The page and the count in one statement: the window counts every
+    // matching row before LIMIT takes the page.
     let rows = db.query(
         &format!(
-            "SELECT {COLUMNS} FROM records WHERE {conditions}
+            "SELECT {COLUMNS}, COUNT(*) OVER () FROM records WHERE {conditions}
              ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
             n + 1,
             n + 2
         ),
-        &params,
+        &paged,
     )?;
+    let total = match rows.first() {
+        Some(row) => row.int(COLUMN_COUNT)?,
+        None if page.offset == 0 => 0,
+        // A page past the end has no row to carry the count.
+        None => Row::single_int(&db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?)?,
+    };
     Ok((rows.iter().map(record).collect::<Result<_, _>>()?, total))
 }
 
@@ -321,5 +331,10 @@ mod tests {
     #[test]
     fn the_records_part_of_the_schema_is_well_formed() {
         assert_eq!(mewayz_store::check_part(super::MIGRATIONS, &[mewayz_store::MIGRATIONS]), Ok(()));
+    }
+
+    #[test]
+    fn the_column_count_is_the_columns_named() {
+        assert_eq!(super::COLUMNS.split(',').count(), super::COLUMN_COUNT);
     }
 }

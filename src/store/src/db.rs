@@ -1,6 +1,7 @@
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
+    time::{Duration, Instant},
 };
 
 use spin_sdk::{pg4, sqlite};
@@ -181,14 +182,38 @@ impl Connected {
 thread_local! {
     /// The instance's connection (a component instance is single-threaded).
     static KEPT: RefCell<Option<Db>> = const { RefCell::new(None) };
-    /// Set by `Db::open`, taken once per request by `take_connected`.
-    static CONNECTED: Cell<Option<Connected>> = const { Cell::new(None) };
+    /// What the current request did with the database; taken once per
+    /// request by `take_usage`.
+    static USAGE: Cell<Usage> = const { Cell::new(Usage { connected: None, statements: 0, time: Duration::ZERO }) };
 }
 
-/// How the request since the last call came by its connection, if it used
-/// one. The HTTP layer calls this before and after each request.
-pub fn take_connected() -> Option<Connected> {
-    CONNECTED.take()
+/// What a request did with the database, for `Server-Timing`: where its
+/// time went, without a profiler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// How it came by its connection; `None` if it never opened one.
+    pub connected: Option<Connected>,
+    /// Statements sent (round trips to the database, each through Spin's host).
+    pub statements: u32,
+    /// Time spent waiting on the host for them, opening included.
+    pub time: Duration,
+}
+
+/// What the request since the last call did with the database. The HTTP
+/// layer calls this before and after each request.
+pub fn take_usage() -> Usage {
+    USAGE.replace(Usage { connected: None, statements: 0, time: Duration::ZERO })
+}
+
+/// Times one call to the host's database interface.
+fn timed<T>(statements: u32, call: impl FnOnce() -> T) -> T {
+    let started = Instant::now();
+    let result = call();
+    let mut usage = USAGE.get();
+    usage.statements += statements;
+    usage.time += started.elapsed();
+    USAGE.set(usage);
+    result
 }
 
 impl Db {
@@ -204,7 +229,7 @@ impl Db {
                 // Dropping the old one closes it (a PostgreSQL connection
                 // goes back to Spin's pool, which checks it).
                 KEPT.set(None);
-                (Db::connect(url)?, Connected::Opened)
+                (timed(0, || Db::connect(url))?, Connected::Opened)
             }
         };
         let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
@@ -213,7 +238,7 @@ impl Db {
             db.0.checked.borrow_mut().extend(wanted());
         }
         KEPT.set(Some(db.clone()));
-        CONNECTED.set(Some(connected));
+        USAGE.set(Usage { connected: Some(connected), ..USAGE.get() });
         Ok(db)
     }
 
@@ -265,7 +290,7 @@ impl Db {
 
     /// Runs a query and returns its rows.
     pub fn query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        self.watch(self.run_query(statement, params))
+        self.watch(timed(1, || self.run_query(statement, params)))
     }
 
     fn run_query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
@@ -289,7 +314,7 @@ impl Db {
             Connection::Sqlite(_) => self.query(statement, params).map(drop),
             Connection::Postgres(conn) => {
                 let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-                self.watch(conn.execute(statement, &params).map(drop).map_err(pg_error))
+                self.watch(timed(1, || conn.execute(statement, &params).map(drop).map_err(pg_error)))
             }
         }
     }
@@ -299,7 +324,7 @@ impl Db {
     /// concurrent writers queue instead of failing half-way.
     pub fn transaction<T, E: From<StoreError>>(&self, work: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
         match &self.0.connection {
-            Connection::Sqlite(conn) => self.watch(begin_immediate(conn))?,
+            Connection::Sqlite(conn) => self.watch(timed(1, || begin_immediate(conn)))?,
             Connection::Postgres(_) => self.execute("BEGIN", &[])?,
         }
         match work(self) {

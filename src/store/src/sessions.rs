@@ -1,27 +1,45 @@
 //! Sessions that end: single tokens revoked by id, every token of an
 //! account ended by raising its session version.
 
-use crate::{Db, StoreError, users::User};
+use mewayz_domain::Role;
+
+use crate::{Db, StoreError, members::stored_role, users::User};
 
 /// The account a token names, if it still exists, with what decides whether
 /// the token still holds: the account's session version and whether this
-/// token was logged out. One query for every authenticated request.
+/// token was logged out; and, when the route is about a workspace, the
+/// account's role there (`None`: not a member). One query for every
+/// authenticated request, membership included.
 pub struct Holder {
     pub user: User,
     pub session_version: i64,
     pub revoked: bool,
+    pub role: Option<Role>,
 }
 
-pub fn holder(db: &Db, user_id: &str, jti: &str) -> Result<Option<Holder>, StoreError> {
-    let rows = db.query(
-        "SELECT id, email, full_name, is_active, created_at, session_version,
-                EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2)
-         FROM users WHERE id = $1",
-        &[user_id.into(), jti.into()],
-    )?;
+pub fn holder(db: &Db, user_id: &str, jti: &str, workspace_id: Option<&str>) -> Result<Option<Holder>, StoreError> {
+    let rows = match workspace_id {
+        None => db.query(
+            "SELECT id, email, full_name, is_active, created_at, session_version,
+                    EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2)
+             FROM users WHERE id = $1",
+            &[user_id.into(), jti.into()],
+        )?,
+        Some(workspace_id) => db.query(
+            "SELECT id, email, full_name, is_active, created_at, session_version,
+                    EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $2),
+                    (SELECT role FROM workspace_members WHERE workspace_id = $3 AND user_id = $1)
+             FROM users WHERE id = $1",
+            &[user_id.into(), jti.into(), workspace_id.into()],
+        )?,
+    };
     rows.first()
         .map(|row| {
-            Ok(Holder { user: crate::users::from_row(row)?, session_version: row.int(5)?, revoked: row.bool(6)? })
+            let role = match workspace_id {
+                Some(_) => row.opt_text(7)?.map(|role| stored_role(&role)).transpose()?,
+                None => None,
+            };
+            Ok(Holder { user: crate::users::from_row(row)?, session_version: row.int(5)?, revoked: row.bool(6)?, role })
         })
         .transpose()
 }

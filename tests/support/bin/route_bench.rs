@@ -30,6 +30,8 @@ struct Route {
     token: Option<String>,
     /// A Lua expression giving each request's JSON body.
     body: Option<String>,
+    /// One such body, for the requests that read the server's timings.
+    sample: Option<&'static str>,
 }
 
 #[derive(Clone)]
@@ -97,11 +99,15 @@ fn wrk(route: &Route, connections: u32, seconds: u64, scripts: &Path) -> Figures
 /// The app with an owner, a workspace, 50 contacts, a service and accounts
 /// to log in with.
 fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
-    let app = TestApp::start_with(
+    // BENCH_SPIN_ARGS: more `spin up` arguments, such as
+    // `--max-instance-concurrent-reuse-count 4`, to measure Spin's settings.
+    let spin_args = std::env::var("BENCH_SPIN_ARGS").unwrap_or_default();
+    let app = TestApp::start_with_args(
         backend,
         // Many accounts are registered from this one address, told apart by
         // a forwarded address (registrations are limited per address).
         &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
+        &spin_args.split_whitespace().collect::<Vec<_>>(),
     );
     let owner = app.register("owner@example.com");
     let ws = app.workspace(&owner, "Bench Shop");
@@ -132,14 +138,22 @@ fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
     }
     let token = Some(owner.token.clone());
     let routes = vec![
-        Route { name: "probe", method: "GET", url: app.url("/readiness"), token: None, body: None },
-        Route { name: "me", method: "GET", url: app.url("/api/auth/me"), token: token.clone(), body: None },
+        Route { name: "probe", method: "GET", url: app.url("/readiness"), token: None, body: None, sample: None },
+        Route {
+            name: "me",
+            method: "GET",
+            url: app.url("/api/auth/me"),
+            token: token.clone(),
+            body: None,
+            sample: None,
+        },
         Route {
             name: "contacts list 50",
             method: "GET",
             url: app.url(&format!("{contacts}?limit=50")),
             token: token.clone(),
             body: None,
+            sample: None,
         },
         Route {
             name: "contacts create",
@@ -147,6 +161,7 @@ fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
             url: app.url(&contacts),
             token: token.clone(),
             body: Some(r#"string.format('{"first_name":"Bench %d"}', n)"#.into()),
+            sample: Some(r#"{"first_name":"Sample"}"#),
         },
         Route {
             name: "bookings create",
@@ -156,6 +171,9 @@ fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
             body: Some(format!(
                 r#"string.format('{{"service_id":"{service_id}","client_name":"Bench","client_email":"b@example.com","starts_at":"2027-03-0%dT10:00:00Z"}}', 1 + n % 4)"#
             )),
+            // Read-only sampling: a booking that fails validation still
+            // authenticates and checks membership.
+            sample: None,
         },
         Route {
             name: "login",
@@ -166,9 +184,55 @@ fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
                 r#"string.format('{{"email":"bench%d@example.com","password":"a long password"}}', math.random(0, {}))"#,
                 LOGIN_ACCOUNTS - 1
             )),
+            sample: Some(r#"{"email":"bench0@example.com","password":"a long password"}"#),
         },
     ];
     (app, routes)
+}
+
+/// Where a route's time goes, from its own `Server-Timing`, averaged over
+/// `n` sequential requests: time in the component, in the database (through
+/// Spin's host), and statements per request.
+struct Breakdown {
+    app_ms: f64,
+    db_ms: f64,
+    statements: f64,
+    kept: usize,
+    n: usize,
+}
+
+fn breakdown(route: &Route, n: usize) -> Option<Breakdown> {
+    if route.body.is_some() && route.sample.is_none() {
+        return None;
+    }
+    let auth = route.token.as_ref().map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(auth) = &auth {
+        headers.push(("authorization", auth.as_str()));
+    }
+    let mut total = Breakdown { app_ms: 0.0, db_ms: 0.0, statements: 0.0, kept: 0, n: 0 };
+    for _ in 0..n {
+        let body = route.sample.unwrap_or_default().as_bytes().to_vec();
+        let reply = mewayz_tests::http::send(route.method, &route.url, &headers, body).ok()?;
+        let timing = reply.header("server-timing")?.to_string();
+        for metric in timing.split(',').map(str::trim) {
+            let mut params = metric.split(';');
+            let name = params.next().unwrap_or_default();
+            for param in params {
+                let (key, value) = param.split_once('=').unwrap_or_default();
+                match (name, key) {
+                    ("app", "dur") => total.app_ms += value.parse::<f64>().unwrap_or(0.0),
+                    ("db", "dur") => total.db_ms += value.parse::<f64>().unwrap_or(0.0),
+                    ("db", "statements") => total.statements += value.parse::<f64>().unwrap_or(0.0),
+                    ("db", "desc") => total.kept += usize::from(value == "kept"),
+                    _ => {}
+                }
+            }
+        }
+        total.n += 1;
+    }
+    let n = total.n.max(1) as f64;
+    Some(Breakdown { app_ms: total.app_ms / n, db_ms: total.db_ms / n, statements: total.statements / n, ..total })
 }
 
 fn svg(results: &[Value]) -> String {
@@ -238,9 +302,32 @@ fn main() {
                 url: app.url("/.well-known/spin/health"),
                 token: None,
                 body: None,
+                sample: None,
             },
-            Route { name: "component floor", method: "GET", url: floor.url("/"), token: None, body: None },
+            Route {
+                name: "component floor",
+                method: "GET",
+                url: floor.url("/"),
+                token: None,
+                body: None,
+                sample: None,
+            },
         ];
+        for route in routes.iter().filter(|r| wanted("BENCH_ROUTES", r.name)) {
+            let n = if route.name == "login" { 20 } else { 200 };
+            if let Some(b) = breakdown(route, n) {
+                println!(
+                    "{label:<9} timings  {:<17} component {:>7.3} ms, of which database {:>7.3} ms in {:.1} statements; connection kept {} of {}",
+                    route.name, b.app_ms, b.db_ms, b.statements, b.kept, b.n
+                );
+                results.push(json!({
+                    "backend": label, "route": route.name, "server_timing": {
+                        "requests": b.n, "component_ms": b.app_ms, "database_ms": b.db_ms,
+                        "statements": b.statements, "connection_kept": b.kept,
+                    },
+                }));
+            }
+        }
         for connections in CONNECTIONS {
             let mut floor_rps = f64::NAN;
             for route in floors.iter().chain(routes.iter().filter(|r| wanted("BENCH_ROUTES", r.name))) {
@@ -257,6 +344,32 @@ fn main() {
                     "backend": label, "connections": connections, "route": route.name,
                     "requests_per_s": f.requests_per_s, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms,
                     "errors": f.errors, "requests": f.requests, "ratio_to_component_floor": ratio,
+                }));
+            }
+        }
+        // `me` while logins (Argon2, ~100 ms of CPU each) run beside it,
+        // 8 connections each: requests a component instance holds at once
+        // run one after another, so a cheap route may wait behind expensive
+        // ones of the same component.
+        let by_name = |name: &str| routes.iter().find(|r| r.name == name);
+        if let (Some(me), Some(login)) = (by_name("me"), by_name("login"))
+            && wanted("BENCH_ROUTES", "me beside logins")
+        {
+            let dir = scripts.path().to_path_buf();
+            let figures = std::thread::scope(|scope| {
+                let logins = scope.spawn(|| wrk(login, 8, seconds, &dir));
+                let me = wrk(me, 8, seconds, &dir);
+                (me, logins.join().unwrap())
+            });
+            for (name, f) in [("me beside logins", figures.0), ("logins beside me", figures.1)] {
+                println!(
+                    "{label:<9} c=8+8 {:<17} {:>9.0} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms  errors {:>6} of {:>7}",
+                    name, f.requests_per_s, f.p50_ms, f.p99_ms, f.errors, f.requests
+                );
+                results.push(json!({
+                    "backend": label, "connections": 8, "route": name, "beside": "8 connections of the other",
+                    "requests_per_s": f.requests_per_s, "p50_ms": f.p50_ms, "p99_ms": f.p99_ms,
+                    "errors": f.errors, "requests": f.requests,
                 }));
             }
         }
