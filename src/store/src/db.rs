@@ -293,6 +293,13 @@ impl Db {
         self.watch(timed(1, || self.run_query(statement, params)))
     }
 
+    /// A query whose failure is an answer, not a fault (the migration
+    /// ledger may not exist yet): unlike [`query`](Self::query), a failure
+    /// leaves the connection kept.
+    pub(crate) fn probe(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        timed(1, || self.run_query(statement, params))
+    }
+
     fn run_query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
         match &self.0.connection {
             Connection::Sqlite(conn) => {
