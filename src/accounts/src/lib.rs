@@ -1,9 +1,9 @@
-//! `/api/auth`: register, log in, who am I, log out (here or everywhere),
-//! change the password.
+//! `/api/auth`: register, log in, change the password — the routes that
+//! hash passwords. The session's own routes (who am I, log out) are the
+//! `sessions` component's.
 
 use mewayz_api::{
-    ApiError, ApiRequest, ApiResult, Config, authenticate, authenticate_session, client_key, json, no_content,
-    now_seconds, open_db,
+    ApiError, ApiRequest, ApiResult, Config, authenticate_session, client_key, json, now_seconds, open_db,
 };
 use mewayz_auth::{
     TOKEN_TTL_SECONDS, hash_password, issue_token,
@@ -24,7 +24,8 @@ use spin_sdk::http_component;
 /// password routes run Argon2 (19 MiB, ~100 ms of CPU each), and as a P3
 /// component with reused instances a burst of 40 clients logging in 3 times
 /// peaked at 812 MiB on `spin up` (the accounts pods are limited to 768Mi),
-/// and `me` would wait behind logins held by the same instance. Natively it
+/// and cheap requests would wait behind logins held by the same instance
+/// (hence `sessions`, a P3 component, serves `me` and logout). Natively it
 /// is a plain function: the OpenAPI document (mewayz-openapi) links this
 /// crate for its types.
 #[cfg_attr(target_arch = "wasm32", http_component)]
@@ -36,14 +37,8 @@ fn routes(req: &ApiRequest) -> ApiResult {
     match req.segments().as_slice() {
         ["api", "auth", "register"] if req.method_is("POST") => register(req),
         ["api", "auth", "login"] if req.method_is("POST") => login(req),
-        ["api", "auth", "me"] if req.method_is("GET") => me(req),
-        ["api", "auth", "logout"] if req.method_is("POST") => logout(req),
-        ["api", "auth", "logout-all"] if req.method_is("POST") => logout_all(req),
         ["api", "auth", "password"] if req.method_is("POST") => change_password(req),
-        ["api", "auth", "register" | "login" | "logout" | "logout-all" | "password"] => {
-            Err(ApiError::method_not_allowed("POST"))
-        }
-        ["api", "auth", "me"] => Err(ApiError::method_not_allowed("GET")),
+        ["api", "auth", "register" | "login" | "password"] => Err(ApiError::method_not_allowed("POST")),
         _ => Err(ApiError::not_found("no such route")),
     }
 }
@@ -71,13 +66,6 @@ pub struct Credentials {
 pub struct PasswordChange {
     current_password: String,
     new_password: String,
-}
-
-/// The answer to `GET /api/auth/me`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Serialize)]
-pub struct Me {
-    user: User,
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -204,25 +192,6 @@ fn login(req: &ApiRequest) -> ApiResult {
             Err(refused())
         }
     }
-}
-
-fn me(req: &ApiRequest) -> ApiResult {
-    let (_db, user) = authenticate(req, open_db)?;
-    json(200, &Me { user })
-}
-
-/// Ends this token: it is refused from now on, on every replica.
-fn logout(req: &ApiRequest) -> ApiResult {
-    let (db, user, claims) = authenticate_session(req, open_db)?;
-    sessions::revoke(&db, &user.id, &claims.jti, claims.exp as i64, now_seconds() as i64)?;
-    no_content()
-}
-
-/// Ends every token of the account, this one included.
-fn logout_all(req: &ApiRequest) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
-    sessions::end_all(&db, &user.id)?;
-    no_content()
 }
 
 /// Checks the current password (a failure counts against the account like

@@ -71,7 +71,7 @@ fn schemas() -> Map<String, Value> {
     add::<mewayz_accounts::Credentials>(&mut out);
     add::<mewayz_accounts::PasswordChange>(&mut out);
     add::<mewayz_accounts::Session>(&mut out);
-    add::<mewayz_accounts::Me>(&mut out);
+    add::<mewayz_sessions::Me>(&mut out);
     add::<mewayz_store::workspaces::Workspace>(&mut out);
     add::<mewayz_workspaces::NewWorkspace>(&mut out);
     add::<mewayz_workspaces::WorkspacePatch>(&mut out);
