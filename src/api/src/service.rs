@@ -75,6 +75,12 @@ fn answer(response: Response) -> Answer {
     for (name, value) in response.headers() {
         builder = builder.header(name, value.as_bytes());
     }
+    // A whole body of known length: without it Spin sends the answer
+    // chunked, in writes small enough for Nagle's algorithm and the
+    // client's delayed ACK to hold some of them back 40 ms.
+    if response.header("content-length").is_none() {
+        builder = builder.header("content-length", response.body().len());
+    }
     builder.body(Full::new(Bytes::from(response.into_body()))).unwrap_or_else(|err| {
         eprintln!("a response could not be built: {err}");
         let mut failed = http::Response::new(Full::new(Bytes::new()));
