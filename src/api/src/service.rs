@@ -33,6 +33,8 @@ pub async fn serve(req: spin_sdk::http_wasip3::Request, handle: fn(Request) -> R
             ApiError::unreadable_body().into_response()
         }
     };
+    // For components that answer without `crate::serve` (public pages).
+    mewayz_store::finish_request();
     answer(response)
 }
 
@@ -78,7 +80,9 @@ fn answer(response: Response) -> Answer {
     // A whole body of known length: without it Spin sends the answer
     // chunked, in writes small enough for Nagle's algorithm and the
     // client's delayed ACK to hold some of them back 40 ms.
-    if response.header("content-length").is_none() {
+    let status = *response.status();
+    let bodiless = status < 200 || status == 204 || status == 304;
+    if !bodiless && response.header("content-length").is_none() {
         builder = builder.header("content-length", response.body().len());
     }
     builder.body(Full::new(Bytes::from(response.into_body()))).unwrap_or_else(|err| {

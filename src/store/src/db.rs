@@ -200,9 +200,20 @@ pub struct Usage {
 }
 
 /// What the request since the last call did with the database. The HTTP
-/// layer calls this before and after each request.
+/// layer calls this before each request, and [`finish_request`] after it.
 pub fn take_usage() -> Usage {
     USAGE.replace(Usage { connected: None, statements: 0, time: Duration::ZERO })
+}
+
+/// Ends a request: a kept connection that broke during it is closed now,
+/// not by the instance's next request (a SQLite connection left inside a
+/// transaction would hold the write lock until then). Returns the request's
+/// [`Usage`].
+pub fn finish_request() -> Usage {
+    if KEPT.with_borrow(|kept| kept.as_ref().is_some_and(|db| db.0.broken.get())) {
+        KEPT.set(None);
+    }
+    take_usage()
 }
 
 /// Times one call to the host's database interface.
@@ -338,7 +349,9 @@ impl Db {
             Ok(value) => match self.execute("COMMIT", &[]) {
                 Ok(()) => Ok(value),
                 Err(err) => {
-                    // SQLite keeps a transaction open when COMMIT fails.
+                    // SQLite keeps a transaction open when COMMIT fails:
+                    // end it here, and drop the connection anyway.
+                    let _ = self.execute("ROLLBACK", &[]);
                     self.0.broken.set(true);
                     Err(err.into())
                 }

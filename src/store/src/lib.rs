@@ -18,6 +18,6 @@ mod url;
 pub mod users;
 pub mod workspaces;
 
-pub use db::{Backend, Connected, Db, Row, StoreError, Usage, Value, take_usage};
+pub use db::{Backend, Connected, Db, Row, StoreError, Usage, Value, finish_request, take_usage};
 pub use migrations::{MIGRATIONS, Migration, check_part};
 pub use url::{DatabaseUrl, InvalidDatabaseUrl};

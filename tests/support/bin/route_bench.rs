@@ -5,11 +5,15 @@
 //! - the zero-import probe, `me`, the contacts list (50), contacts create,
 //!   bookings create (every request on one of four slots: contention), login.
 //!
-//! Prints a table (req/s, p50, p99, errors, ratio to the component floor),
-//! writes target/bench/routes.json and target/bench/routes.svg. Asserts
-//! nothing. Run by `bash benches/routes.sh [seconds per measurement]`;
+//! First prints where each route's time goes, from its answers' own
+//! Server-Timing (component, database, statements, connection kept), then a
+//! table (req/s, p50, p99, errors, ratio to the component floor) and `me`
+//! beside logins; writes target/bench/routes.json and target/bench/routes.svg.
+//! Asserts nothing. Run by `bash benches/routes.sh [seconds per measurement]`;
 //! `BENCH_BACKENDS=sqlite` and `BENCH_ROUTES="contacts create,me"` narrow a
-//! run while working on one route (the floors always run).
+//! run while working on one route (the floors always run);
+//! `BENCH_SPIN_ARGS="--max-instance-concurrent-reuse-count 4"` passes
+//! `spin up` arguments.
 
 use std::{fmt::Write as _, fs, path::Path, process::Command};
 
