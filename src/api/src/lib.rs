@@ -66,7 +66,7 @@ pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Res
     // never guess a type for what we label JSON (or leave unlabelled).
     response.set_header("x-content-type-options", "nosniff");
     let mut timing = format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
-    let db = mewayz_store::finish_request();
+    let db = mewayz_store::take_usage();
     if let Some(connected) = db.connected {
         timing.push_str(&format!(
             ", db;dur={:.2};desc={};statements={}",

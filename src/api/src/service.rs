@@ -33,7 +33,8 @@ pub async fn serve(req: spin_sdk::http_wasip3::Request, handle: fn(Request) -> R
             ApiError::unreadable_body().into_response()
         }
     };
-    // For components that answer without `crate::serve` (public pages).
+    // The instance's request boundary, for every P3 component: a kept
+    // connection that broke during the request is closed here.
     mewayz_store::finish_request();
     answer(response)
 }

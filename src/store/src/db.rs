@@ -200,20 +200,19 @@ pub struct Usage {
 }
 
 /// What the request since the last call did with the database. The HTTP
-/// layer calls this before each request, and [`finish_request`] after it.
+/// layer calls this before and after each request.
 pub fn take_usage() -> Usage {
     USAGE.replace(Usage { connected: None, statements: 0, time: Duration::ZERO })
 }
 
-/// Ends a request: a kept connection that broke during it is closed now,
-/// not by the instance's next request (a SQLite connection left inside a
-/// transaction would hold the write lock until then). Returns the request's
-/// [`Usage`].
-pub fn finish_request() -> Usage {
+/// Ends a request on an instance that serves many (the WASI P3 entry calls
+/// it): a kept connection that broke during the request is closed now, not
+/// by the instance's next request (a SQLite connection left inside a
+/// transaction would hold the write lock until then).
+pub fn finish_request() {
     if KEPT.with_borrow(|kept| kept.as_ref().is_some_and(|db| db.0.broken.get())) {
         KEPT.set(None);
     }
-    take_usage()
 }
 
 /// Times one call to the host's database interface.
