@@ -269,6 +269,29 @@ on_both_backends! {
         assert_eq!(app.get(&path(&t.ws, "bookings", ""), &t.viewer.token).json()["total"], 2);
     }
 
+    fn concurrent_creates_all_land_with_their_tags(app) {
+        // Creates without tags are one INSERT outside a transaction; with
+        // tags, a transaction. Racing each other from several instances,
+        // none is refused or lost.
+        let t = app.team("Shop Team");
+        let statuses: Vec<u16> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..24)
+                .map(|i| {
+                    let t = &t;
+                    scope.spawn(move || {
+                        let tags = if i % 3 == 0 { json!(["racer"]) } else { json!([]) };
+                        let body = json!({"first_name": format!("Racer {i}"), "tags": tags});
+                        app.call("POST", &path(&t.ws, "contacts", ""), Some(&t.editor.token), Some(body)).status
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+        assert_eq!(app.get(&path(&t.ws, "contacts", ""), &t.viewer.token).json()["total"], 24);
+        assert_eq!(app.get(&path(&t.ws, "contacts", "?tag=racer"), &t.viewer.token).json()["total"], 8);
+    }
+
     fn bio_sites_have_unique_slugs_and_safe_links(app) {
         let t = app.team("Shop Team");
         let site = create(app, &t.editor, &t.ws, "bio-sites", json!({"title": "Ada", "slug": "ada", "links": [

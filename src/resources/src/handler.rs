@@ -4,6 +4,7 @@
 use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate_member, json, no_content};
 use mewayz_domain::{Page, Role};
 use mewayz_store::{Db, StoreError};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use spin_sdk::http::{Request, Response};
 
@@ -64,8 +65,12 @@ fn not_found(spec: &ModuleSpec) -> ApiError {
     ApiError::not_found(format!("no such {}", spec.singular))
 }
 
+fn has_links(spec: &ModuleSpec) -> bool {
+    spec.fields.iter().any(|f| matches!(f.kind, Kind::Links))
+}
+
 fn view(db: &Db, spec: &ModuleSpec, mut records: Vec<Record>) -> Result<Vec<Value>, ApiError> {
-    if spec.fields.iter().any(|f| matches!(f.kind, Kind::Links)) {
+    if has_links(spec) {
         store::attach_clicks(db, &mut records)?;
     }
     Ok(records.iter().map(|r| r.to_json(spec)).collect())
@@ -80,6 +85,16 @@ fn write(
     id: Option<&str>,
     data: &Map<String, Value>,
 ) -> Result<Option<Record>, ApiError> {
+    // A create that is one INSERT needs no transaction: a statement is
+    // atomic on both databases, and on SQLite it then holds the write lock
+    // only within that one call to the host. Between BEGIN and COMMIT the
+    // lock spans calls, and while its holder waited for a core the writers
+    // in other instances (Spin runs several at once) waited too: contacts
+    // create at 16 connections had a p99 of 95 ms beside a p50 of 18 ms.
+    if spec.on_write.is_none() && id.is_none() && !store::has_tags(data) {
+        let record = store::insert(db, spec, ws, data, &Derived::default()).map_err(|e| unique_conflict(spec, e))?;
+        return Ok(Some(record));
+    }
     db.transaction(|db| {
         let derived = match spec.on_write {
             Some(hook) => hook(db, &WriteContext { workspace_id: ws, record_id: id, data })?,
@@ -145,7 +160,16 @@ fn list(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
     let filter = Filter { q: req.query_param("q"), status: req.query_param("status"), tag: req.query_param("tag") };
     let (records, total) = store::list(&db, spec, ws, &filter, page)?;
     let data = view(&db, spec, records)?;
-    json(200, &json!({"data": data, "total": total, "limit": page.limit, "offset": page.offset}))
+    json(200, &ListPage { data, total, limit: page.limit, offset: page.offset })
+}
+
+/// What a list answers.
+#[derive(Serialize)]
+struct ListPage<T> {
+    data: T,
+    total: i64,
+    limit: u32,
+    offset: u64,
 }
 
 fn stats(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {

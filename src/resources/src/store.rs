@@ -170,6 +170,11 @@ fn derived_columns(spec: &ModuleSpec, data: &Map<String, Json>, derived: &Derive
     ]
 }
 
+/// Whether a write of `data` inserts tags too (more than one statement).
+pub fn has_tags(data: &Map<String, Json>) -> bool {
+    data.get("tags").and_then(Json::as_array).is_some_and(|tags| !tags.is_empty())
+}
+
 fn set_tags(db: &Db, id: &str, data: &Map<String, Json>) -> Result<(), StoreError> {
     for tag in data.get("tags").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str) {
         db.execute("INSERT INTO record_tags (record_id, tag) VALUES ($1, $2)", &[id.into(), tag.into()])?;

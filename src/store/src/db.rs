@@ -272,6 +272,11 @@ impl Db {
             // power cut can lose the last commits, never corrupt).
             conn.execute("PRAGMA journal_mode = WAL", &[]).map_err(sqlite_error)?;
             conn.execute("PRAGMA synchronous = NORMAL", &[]).map_err(sqlite_error)?;
+            // A statement outside a transaction that meets another
+            // instance's write lock waits for it (`begin_immediate` waits
+            // its own way). Spin's SQLite (rusqlite) waits 5 s already;
+            // said here, not assumed.
+            conn.execute("PRAGMA busy_timeout = 5000", &[]).map_err(sqlite_error)?;
         }
         Ok(Db(Rc::new(Kept {
             connection,

@@ -2,6 +2,9 @@
 //! PostgreSQL, at 1, 16 and 64 connections, measured with wrk:
 //! - Spin's host-only `/.well-known/spin/health` (the host floor);
 //! - a do-nothing spin-sdk component (benches/floor, the component floor);
+//! - a WASI P3 component that runs `SELECT 1` on the connection its instance
+//!   keeps (benches/database-floor, the database floor: no route that reads
+//!   the database can be faster);
 //! - the zero-import probe, `me`, the contacts list (50), contacts create,
 //!   bookings create (every request on one of four slots: contention), login.
 //!
@@ -275,14 +278,13 @@ fn svg(results: &[Value]) -> String {
 fn main() {
     let seconds: u64 = std::env::args().nth(1).map_or(5, |s| s.parse().expect("seconds per measurement"));
     let build = Command::new("cargo")
-        .args(["build", "--quiet", "-p", "bench-floor", "--target", "wasm32-wasip2", "--release"])
+        .args(["build", "--quiet", "-p", "bench-floor", "-p", "bench-database-floor"])
+        .args(["--target", "wasm32-wasip2", "--release"])
         .current_dir(repo_path("."))
         .status()
-        .expect("building the floor component");
-    assert!(build.success(), "building benches/floor");
+        .expect("building the floor components");
+    assert!(build.success(), "building benches/floor and benches/database-floor");
     let scripts = tempfile::tempdir().unwrap();
-    let floor =
-        SpinApp::start_with(SpinOptions { manifest: Some(repo_path("benches/floor/spin.toml")), ..Default::default() });
 
     let spin_version = Command::new(std::env::var("SPIN_BIN").unwrap_or_else(|_| "spin".into()))
         .arg("--version")
@@ -301,6 +303,19 @@ fn main() {
             continue;
         }
         let (app, routes) = seeded(backend);
+        // The floors, with the app's database for the database floor.
+        let env = match &app.database {
+            Some(db) => vec![
+                ("SPIN_VARIABLE_DATABASE_URL".to_string(), db.url.clone()),
+                ("SPIN_VARIABLE_DATABASE_HOST".to_string(), db.host()),
+            ],
+            None => Vec::new(),
+        };
+        let floor = SpinApp::start_with(SpinOptions {
+            manifest: Some(repo_path("benches/floor/spin.toml")),
+            env,
+            ..Default::default()
+        });
         let floors = [
             Route {
                 name: "host floor",
@@ -314,6 +329,14 @@ fn main() {
                 name: "component floor",
                 method: "GET",
                 url: floor.url("/"),
+                token: None,
+                body: None,
+                sample: None,
+            },
+            Route {
+                name: "database floor",
+                method: "GET",
+                url: floor.url("/database"),
                 token: None,
                 body: None,
                 sample: None,
