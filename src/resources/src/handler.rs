@@ -65,12 +65,8 @@ fn not_found(spec: &ModuleSpec) -> ApiError {
     ApiError::not_found(format!("no such {}", spec.singular))
 }
 
-fn has_links(spec: &ModuleSpec) -> bool {
-    spec.fields.iter().any(|f| matches!(f.kind, Kind::Links))
-}
-
 fn view(db: &Db, spec: &ModuleSpec, mut records: Vec<Record>) -> Result<Vec<Value>, ApiError> {
-    if has_links(spec) {
+    if spec.fields.iter().any(|f| matches!(f.kind, Kind::Links)) {
         store::attach_clicks(db, &mut records)?;
     }
     Ok(records.iter().map(|r| r.to_json(spec)).collect())

@@ -16,7 +16,8 @@
 //! `BENCH_BACKENDS=sqlite` and `BENCH_ROUTES="contacts create,me"` narrow a
 //! run while working on one route (the floors always run);
 //! `BENCH_SPIN_ARGS="--max-instance-concurrent-reuse-count 4"` passes
-//! `spin up` arguments.
+//! `spin up` arguments; `BENCH_NODELAY=1` (in benches/routes.sh) preloads
+//! benches/nodelay into Spin, which then sets TCP_NODELAY (a diagnostic).
 
 use std::{fmt::Write as _, fs, path::Path, process::Command};
 
@@ -103,19 +104,26 @@ fn wrk(route: &Route, connections: u32, seconds: u64, scripts: &Path) -> Figures
     }
 }
 
+/// benches/nodelay, built by benches/routes.sh when BENCH_NODELAY=1.
+fn preload() -> Option<String> {
+    std::env::var("BENCH_PRELOAD").ok().filter(|path| !path.is_empty())
+}
+
 /// The app with an owner, a workspace, 50 contacts, a service and accounts
 /// to log in with.
 fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
     // BENCH_SPIN_ARGS: more `spin up` arguments, such as
     // `--max-instance-concurrent-reuse-count 4`, to measure Spin's settings.
     let spin_args = std::env::var("BENCH_SPIN_ARGS").unwrap_or_default();
-    let app = TestApp::start_with_args(
-        backend,
-        // Many accounts are registered from this one address, told apart by
-        // a forwarded address (registrations are limited per address).
-        &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
-        &spin_args.split_whitespace().collect::<Vec<_>>(),
-    );
+    // Many accounts are registered from this one address, told apart by a
+    // forwarded address (registrations are limited per address).
+    let mut vars =
+        vec![("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")];
+    let preload = preload();
+    if let Some(library) = &preload {
+        vars.push(("LD_PRELOAD", library));
+    }
+    let app = TestApp::start_with_args(backend, &vars, &spin_args.split_whitespace().collect::<Vec<_>>());
     let owner = app.register("owner@example.com");
     let ws = app.workspace(&owner, "Bench Shop");
     let contacts = format!("/api/workspaces/{ws}/contacts");
@@ -293,6 +301,9 @@ fn main() {
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!("{spin_version}, {cores} cores, wrk --latency, {seconds} s per measurement");
+    if let Some(library) = preload() {
+        println!("TCP_NODELAY set on Spin's connections by {library} (a diagnostic: Spin does not set it)");
+    }
 
     let mut results = Vec::new();
     let wanted =
@@ -311,6 +322,7 @@ fn main() {
             ],
             None => Vec::new(),
         };
+        let env = env.into_iter().chain(preload().map(|library| ("LD_PRELOAD".to_string(), library))).collect();
         let floor = SpinApp::start_with(SpinOptions {
             manifest: Some(repo_path("benches/floor/spin.toml")),
             env,
@@ -406,7 +418,10 @@ fn main() {
     }
     let out = repo_path("target/bench");
     fs::create_dir_all(&out).unwrap();
-    let report = json!({"spin": spin_version, "cores": cores, "seconds": seconds, "results": results});
+    let report = json!({
+        "spin": spin_version, "cores": cores, "seconds": seconds, "tcp_nodelay_forced": preload().is_some(),
+        "results": results,
+    });
     fs::write(out.join("routes.json"), serde_json::to_string_pretty(&report).unwrap()).unwrap();
     fs::write(out.join("routes.svg"), svg(&results)).unwrap();
     println!("wrote target/bench/routes.json and target/bench/routes.svg");
