@@ -72,8 +72,9 @@ fn view(db: &Db, spec: &ModuleSpec, mut records: Vec<Record>) -> Result<Vec<Valu
     Ok(records.iter().map(|r| r.to_json(spec)).collect())
 }
 
-/// Writes in one transaction with the module's hook, mapping a taken unique
-/// field to 409.
+/// Writes a record with the module's hook, in one transaction (or as one
+/// statement, when that is all a create is), mapping a taken unique field
+/// to 409.
 fn write(
     db: &Db,
     spec: &ModuleSpec,
