@@ -88,17 +88,17 @@ on_both_backends! {
         let parts: Vec<&str> = user.token.split('.').collect();
         let bad_tokens = [
             "garbage".to_string(),
-            issue_token(&other, &user.id, 0, now()),
+            issue_token(&other, &user.id, 0, now()).unwrap(),
             // alg "none": the header says none and the signature is empty.
             format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]),
-            issue_token(&secret, &user.id, 0, now() - 2 * 86400),
+            issue_token(&secret, &user.id, 0, now() - 2 * 86400).unwrap(),
             // Validly signed, for a user that does not exist (or was deleted).
-            issue_token(&secret, "00000000-0000-4000-8000-000000000000", 0, now()),
+            issue_token(&secret, "00000000-0000-4000-8000-000000000000", 0, now()).unwrap(),
         ];
         for token in &bad_tokens {
             assert_error(&app.get("/api/auth/me", token), 401, "unauthorized");
         }
-        let reply = app.get("/api/auth/me", &issue_token(&secret, &user.id, 0, now()));
+        let reply = app.get("/api/auth/me", &issue_token(&secret, &user.id, 0, now()).unwrap());
         assert_eq!(reply.status, 200, "a token signed with the real secret works");
     }
 

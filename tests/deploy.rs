@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine;
 
 use mewayz_tests::{
+    checkout::{generate_check, source_copy},
     deploy::{Doc, crd_files, crd_violations, documents, spinapps},
     manifest::{component_serving, manifest},
 };
@@ -24,7 +25,7 @@ fn sample_paths(route: &str) -> Vec<String> {
 }
 
 fn is_probe(component: &str) -> bool {
-    manifest().source(component) == manifest().source("probe-readiness")
+    manifest().source(component).unwrap() == manifest().source("probe-readiness").unwrap()
 }
 
 fn runs(app: &Doc, component: &str) -> bool {
@@ -295,55 +296,29 @@ fn the_sqlite_spinapp_keeps_its_database_on_a_claimed_volume_with_one_replica() 
     assert!(!variables.contains(&"database_url"), "no PostgreSQL here: {variables:?}");
 }
 
+/// deploy/split/ is written by `generate` (its unit tests check that every
+/// path reaches exactly the SpinApp Spin routes it to); a hand edit fails.
 #[test]
-fn in_the_split_every_feature_component_runs_in_exactly_one_spinapp_and_probes_need_nothing() {
-    let apps = spinapps("split");
-    let mut homes: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for app in &apps {
-        for id in app.components().expect("split SpinApps name their components") {
-            homes.entry(id).or_default().push(app.name().to_string());
-        }
-    }
-    for id in manifest().component.keys().filter(|id| !is_probe(id)) {
-        assert_eq!(homes.get(id).map(Vec::len), Some(1), "{id} runs in {:?}", homes.get(id));
-    }
-    let probes = apps.iter().find(|a| a.name() == "mewayz-probes").unwrap();
-    assert!(probes.components().unwrap().iter().all(|c| is_probe(c)));
-    assert!(probes.value["spec"]["variables"].is_null(), "the probe SpinApp needs no variables");
+fn the_split_is_generated_and_a_hand_edit_or_a_stray_file_fails_the_check() {
+    let copy = source_copy();
+    let (passes, report) = generate_check(copy.path());
+    assert!(passes, "deploy/split/ is stale: run `cargo run -p generate`\n{report}");
+
+    let contacts = copy.path().join("deploy/split/contacts.yaml");
+    let text = std::fs::read_to_string(&contacts).unwrap();
+    std::fs::write(&contacts, text.replacen("replicas: 2", "replicas: 5", 1)).unwrap();
+    std::fs::write(copy.path().join("deploy/split/extra.yaml"), "kind: SpinApp\n").unwrap();
+    let (passes, report) = generate_check(copy.path());
+    assert!(!passes, "{report}");
+    assert!(report.contains("deploy/split/contacts.yaml is not what spin.toml generates"), "{report}");
+    assert!(report.contains("deploy/split/extra.yaml is in deploy/split/ but not generated"), "{report}");
 }
 
 #[test]
-fn in_the_split_every_route_is_reached_through_exactly_one_ingress_rule_to_the_spinapp_serving_it() {
-    let apps = spinapps("split");
-    let ingresses: Vec<Doc> = documents("split").into_iter().filter(|d| d.kind() == "Ingress").collect();
-    assert!(!ingresses.is_empty(), "an Ingress");
-    for ingress in &ingresses {
-        assert_eq!(ingress.value["metadata"]["annotations"]["nginx.ingress.kubernetes.io/use-regex"], "true");
-    }
-    let rules: Vec<(Regex, String)> = ingresses
-        .iter()
-        .flat_map(|ingress| ingress.value["spec"]["rules"].as_sequence().unwrap().clone())
-        .flat_map(|rule| rule["http"]["paths"].as_sequence().unwrap().clone())
-        .map(|p| {
-            let pattern = p["path"].as_str().unwrap();
-            assert!(pattern.starts_with('^') && pattern.ends_with('$'), "{pattern} must be anchored");
-            (Regex::new(pattern).unwrap(), p["backend"]["service"]["name"].as_str().unwrap().to_string())
-        })
-        .collect();
-    for trigger in &manifest().trigger.http {
-        let Some(route) = trigger.public_route() else {
-            // Private routes are reachable only inside their pod.
-            continue;
-        };
-        for path in sample_paths(route) {
-            let matching: Vec<&String> = rules.iter().filter(|(re, _)| re.is_match(&path)).map(|(_, s)| s).collect();
-            assert_eq!(matching.len(), 1, "{path} (route {route}) matches {matching:?}");
-            let app =
-                apps.iter().find(|a| a.name() == matching[0]).unwrap_or_else(|| panic!("no SpinApp {}", matching[0]));
-            let component = component_serving(&path).unwrap();
-            assert!(runs(app, &component), "{path} goes to {} which does not run {component}", app.name());
-        }
-    }
+fn in_the_split_probes_need_nothing() {
+    let probes = spinapps("split").into_iter().find(|a| a.name() == "mewayz-probes").unwrap();
+    assert!(probes.components().unwrap().iter().all(|c| is_probe(c)));
+    assert!(probes.value["spec"]["variables"].is_null(), "the probe SpinApp needs no variables");
 }
 
 #[test]

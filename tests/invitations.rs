@@ -197,4 +197,37 @@ on_both_backends! {
             assert_error(&app.call(method, &path, None, None), 401, "unauthorized");
         }
     }
+
+    fn invitation_lists_are_paged_like_every_list(app) {
+        let owner = app.register("owner@example.com");
+        let (first, second) = (app.workspace(&owner, "First Shop"), app.workspace(&owner, "Second Shop"));
+        let invitee = app.register("invitee@example.com");
+        for email in ["a@example.com", "b@example.com", "c@example.com"] {
+            invitation_id(&app.invite(&owner, &first, email, "viewer"));
+        }
+        for ws in [&first, &second] {
+            invitation_id(&app.invite(&owner, ws, "invitee@example.com", "editor"));
+        }
+
+        let path = format!("/api/workspaces/{first}/invitations");
+        let all = app.get(&path, &owner.token).json();
+        assert_eq!((all["total"].clone(), all["limit"].clone(), all["offset"].clone()), (json!(4), json!(50), json!(0)));
+        let page = app.get(&format!("{path}?limit=3&offset=2"), &owner.token).json();
+        assert_eq!((page["total"].clone(), page["limit"].clone(), page["offset"].clone()), (json!(4), json!(3), json!(2)));
+        assert_eq!(page["data"].as_array().unwrap()[..], all["data"].as_array().unwrap()[2..]);
+
+        let page = app.get("/api/invitations?limit=1", &invitee.token).json();
+        assert_eq!((page["total"].clone(), page["limit"].clone(), page["offset"].clone()), (json!(2), json!(1), json!(0)));
+        let rest = app.get("/api/invitations?limit=1&offset=1", &invitee.token).json();
+        let mut seen = [&page["data"][0]["workspace"]["id"], &rest["data"][0]["workspace"]["id"]].map(|id| id.to_string());
+        seen.sort();
+        let mut both = [json!(first).to_string(), json!(second).to_string()];
+        both.sort();
+        assert_eq!(seen, both, "the two pages hold one invitation each");
+
+        for path in ["/api/invitations?limit=101".to_string(), format!("/api/workspaces/{first}/invitations?offset=x")] {
+            let by = if path.starts_with("/api/invitations") { &invitee } else { &owner };
+            assert_error(&app.get(&path, &by.token), 422, "validation_failed");
+        }
+    }
 }

@@ -1,10 +1,11 @@
 //! spin.toml against the code: every component's imports are held against
-//! the capabilities its entry declares, and its build settings against the
-//! crates `cargo metadata` says it is built from.
+//! the capabilities its entry declares; its watch lists are what
+//! `generate` writes from the crates `cargo metadata` says it is built from.
 
 use mewayz_tests::{
     capabilities::{Capability, granted_by, mismatches},
-    manifest::{build_problems, component_wasm, manifest, workspace_crates},
+    checkout::{generate_check, source_copy},
+    manifest::{component_wasm, manifest},
     wasm::component_interface,
 };
 
@@ -24,7 +25,7 @@ fn a_component_importing_sqlite_without_a_grant_is_caught() {
     let mut entry = manifest().component["accounts"].clone();
     entry.remove("sqlite_databases");
     let problems = mismatches(&accounts, &entry);
-    assert!(problems.iter().any(|p| p.contains("fermyon:spin/sqlite") && p.contains("Sqlite")), "{problems:?}");
+    assert!(problems.iter().any(|p| p.contains("spin:sqlite/sqlite") && p.contains("Sqlite")), "{problems:?}");
 }
 
 #[test]
@@ -46,23 +47,16 @@ fn feature_components_reach_the_database_only_through_declared_capabilities() {
 }
 
 #[test]
-fn every_component_is_built_from_one_crate_and_watches_every_crate_it_depends_on() {
-    let crates = workspace_crates();
-    let problems: Vec<String> =
-        manifest().component.iter().flat_map(|(id, entry)| build_problems(id, entry, &crates)).collect();
-    assert!(problems.is_empty(), "spin.toml build settings:\n{}", problems.join("\n"));
-}
+fn the_watch_lists_are_generated_and_a_hand_edit_fails_the_check() {
+    let copy = source_copy();
+    let (passes, report) = generate_check(copy.path());
+    assert!(passes, "spin.toml's watch lists are stale: run `cargo run -p generate`\n{report}");
 
-#[test]
-fn a_watch_list_missing_a_dependency_or_naming_a_stranger_is_caught() {
-    let crates = workspace_crates();
-    let mut entry = manifest().component["contacts"].clone();
-    let watch = entry["build"]["watch"].as_array().unwrap().iter().filter(|w| w.as_str() != Some("src/auth/**/*"));
-    let mut watch: Vec<toml::Value> = watch.cloned().collect();
-    watch.push("src/status/**/*".into());
-    entry["build"].as_table_mut().unwrap().insert("watch".into(), watch.into());
-    let problems = build_problems("contacts", &entry, &crates);
-    assert!(problems.iter().any(|p| p.contains("misses \"src/auth/**/*\"")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("names \"src/status/**/*\"")), "{problems:?}");
-    assert_eq!(problems.len(), 2, "{problems:?}");
+    let spin_toml = copy.path().join("spin.toml");
+    let text = std::fs::read_to_string(&spin_toml).unwrap();
+    let edited = text.replacen(r#""src/contacts/**/*", "src/api/**/*", "#, r#""src/contacts/**/*", "#, 1);
+    assert_ne!(edited, text, "contacts watches src/api");
+    std::fs::write(&spin_toml, edited).unwrap();
+    let (passes, report) = generate_check(copy.path());
+    assert!(!passes && report.contains("spin.toml is not what spin.toml generates"), "{report}");
 }

@@ -4,25 +4,16 @@
 use std::time::{Duration, Instant};
 
 use mewayz_tests::{
-    app::{TEST_AUTH_SECRET, assert_error},
+    app::{assert_error, start_on_private_server},
     http,
-    postgres::{PgServer, psql},
-    spin::{SpinApp, SpinOptions},
+    postgres::PgServer,
 };
 use serde_json::json;
 
 #[test]
 fn on_spin_postgres_outage_gives_503_then_recovers_without_restart() {
     let pg = PgServer::start();
-    psql(&pg.url("postgres"), "CREATE DATABASE mewayz");
-    let app = SpinApp::start_with(SpinOptions {
-        env: vec![
-            ("SPIN_VARIABLE_AUTH_SECRET".into(), TEST_AUTH_SECRET.into()),
-            ("SPIN_VARIABLE_DATABASE_URL".into(), pg.url("mewayz")),
-            ("SPIN_VARIABLE_DATABASE_HOST".into(), format!("postgres://127.0.0.1:{}", pg.port)),
-        ],
-        ..Default::default()
-    });
+    let app = start_on_private_server(&pg);
     let register = |email: &str| {
         http::send(
             "POST",

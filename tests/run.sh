@@ -3,9 +3,10 @@
 # fresh machine with Rust, checks formatting and lints, then runs every tier:
 #   a. native unit tests of each crate;
 #   b. artifact tests of the built .wasm (wasmparser, embedded wasmtime);
-#   c. end-to-end tests on a real `spin up`, on SQLite and on PostgreSQL;
-#   d. the app on SpinKube's node runtime: containerd + containerd-shim-spin,
-#      pulled from a local registry.
+#   c. end-to-end tests on a real `spin up` 4.0, on SQLite and on PostgreSQL,
+#      and a smoke run of the Spin 3.6 build on `spin up` 3.6;
+#   d. the Spin 3.6 build on SpinKube's node runtime: containerd +
+#      containerd-shim-spin 0.24, pulled from a local registry.
 # Tiers c and d need the runtimes installed (README, "Test"); without them
 # the run fails unless MEWAYZ_SKIP_RUNTIME_TIERS=1 opts out.
 set -euo pipefail
@@ -13,13 +14,18 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-rustup -q target add wasm32-unknown-unknown wasm32-wasip2
+# The pinned toolchain (rust-toolchain.toml), its lints and wasm targets: a
+# no-op where they are installed.
+toolchain="$(sed -n 's/^channel = "\(.*\)"/\1/p' rust-toolchain.toml)"
+rustup -q toolchain install "$toolchain" --profile minimal -c clippy -c rustfmt \
+  -t wasm32-unknown-unknown -t wasm32-wasip2
 
 # --- Runtimes: Spin (tier c); containerd, its shim and a registry (tier d) --
 # A missing runtime fails the run. MEWAYZ_SKIP_RUNTIME_TIERS=1 skips tiers c
 # and d on purpose; the skip is printed again beside the counts at the end.
-runtime_help='Get them as the README says under "Test": Spin 3.6.3 (official installer or
-release archive), containerd >= 1.7.7 with ctr, containerd-shim-spin-v2 0.24 on PATH.
+runtime_help='Get them as the README says under "Test": Spin 4.0.x (as spin-4.0.2, or SPIN_BIN),
+Spin 3.6.3 (as spin or spin-3.6.3, or SPIN3_BIN), containerd >= 1.7.7 with ctr,
+containerd-shim-spin-v2 0.24 on PATH.
 To run only tiers a and b on purpose: MEWAYZ_SKIP_RUNTIME_TIERS=1 bash tests/run.sh'
 skipped=''
 if [ "${MEWAYZ_SKIP_RUNTIME_TIERS:-}" = 1 ]; then
@@ -28,8 +34,12 @@ if [ "${MEWAYZ_SKIP_RUNTIME_TIERS:-}" = 1 ]; then
   filter='not test(/^on_spin/) and not test(/^on_shim/)'
 else
   missing=()
-  spin_bin="${SPIN_BIN:-$(command -v spin || true)}"
-  [ -n "$spin_bin" ] && [ -x "$spin_bin" ] || missing+=("spin (or SPIN_BIN)")
+  # Spin 4 for tier c, Spin 3.6 for the previous generation's build.
+  spin_bin="${SPIN_BIN:-$(command -v spin-4.0.2 || command -v spin || true)}"
+  spin3_bin="${SPIN3_BIN:-$(command -v spin-3.6.3 || command -v spin || true)}"
+  spin_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+  case "$(spin_version "$spin_bin")" in 4.0.*) ;; *) missing+=("Spin 4.0 (spin-4.0.2 or SPIN_BIN)") ;; esac
+  case "$(spin_version "$spin3_bin")" in 3.6.*) ;; *) missing+=("Spin 3.6 (spin, spin-3.6.3 or SPIN3_BIN)") ;; esac
   for bin in containerd ctr containerd-shim-spin-v2; do
     command -v "$bin" >/dev/null || missing+=("$bin")
   done
@@ -50,8 +60,8 @@ else
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-registry >/dev/null
   fi
   [ "$(id -u)" = 0 ] || { echo "tests/run.sh: tier d runs containerd and must run as root" >&2; exit 1; }
-  export SPIN_BIN="$spin_bin"
-  echo "tier c (end to end): $("$SPIN_BIN" --version) at $SPIN_BIN"
+  export SPIN_BIN="$spin_bin" SPIN3_BIN="$spin3_bin"
+  echo "tier c (end to end): $("$SPIN_BIN" --version) at $SPIN_BIN; the Spin 3.6 build: $("$SPIN3_BIN" --version) at $SPIN3_BIN"
   echo "tier d (node runtime): containerd $containerd_version, $(containerd-shim-spin-v2 -v | awk '/Version:/{print "containerd-shim-spin " $2}')"
   filter='all()'
 fi
@@ -101,6 +111,22 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
 fi
 export SCHEMATHESIS="$PWD/$venv/bin/schemathesis"
 
+# --- A generated TypeScript client (npm): openapi-typescript, openapi-fetch,
+# typescript, at the versions tests/ts-client/package-lock.json pins --------
+ts_client="target/ts-client"
+if ! cmp -s tests/ts-client/package-lock.json "$ts_client/package-lock.json" || [ ! -x "$ts_client/node_modules/.bin/tsc" ]; then
+  command -v npm >/dev/null || {
+    echo "installing Node.js and npm (Debian packages)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  }
+  echo "installing the TypeScript client's npm packages into $ts_client"
+  mkdir -p "$ts_client"
+  cp tests/ts-client/package.json tests/ts-client/package-lock.json "$ts_client/"
+  (cd "$ts_client" && npm ci --silent --no-audit --no-fund)
+fi
+export TS_CLIENT_MODULES="$PWD/$ts_client"
+
 # --- Chromium: the public bio page is tested in a real browser ---------------
 if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   echo "installing Chromium (Debian package)"
@@ -108,16 +134,27 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${CHROMIUM:-}" ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# A clean run builds everything once: cargo's incremental caches would only
+# add gigabytes of disk (CI machines have little to spare).
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
 # --- Formatting and lints: the workspace natively, then every component
-# crate spin.toml builds, for its wasm target ----------------------------------
+# crate spin.toml builds, for its wasm target, for Spin 4 and for Spin 3.6 ----
 cargo fmt --all --check
+# What spin.toml generates (watch lists, deploy/split/) is what is committed.
+cargo run --quiet -p generate -- --check
 cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
 # shellcheck disable=SC2046 # one word per crate folder
-cargo run --quiet --release -p build-component -- --clippy \
-  $(grep -o 'build-component -- [a-z-]*' spin.toml | awk '{print $3}' | sort -u)
+component_crates=$(grep -o 'build-component -- [a-z-]*' spin.toml | awk '{print $3}' | sort -u)
+# shellcheck disable=SC2086
+cargo run --quiet --release -p build-component -- --clippy $component_crates
+# shellcheck disable=SC2086
+cargo run --quiet --release -p build-component -- --clippy --spin3 $component_crates
 
-# Build every component once, as `spin build` would, and show their sizes.
+# Build every component once, as `spin build` would, and show their sizes;
+# then the Spin 3.6 build and its manifest (target/spin3/spin.toml).
 cargo run --quiet -p mewayz-tests --bin build-components
+cargo run --quiet --release -p build-component -- --spin3 --all
 export MEWAYZ_COMPONENTS_BUILT=1
 
 status=0
@@ -128,5 +165,6 @@ else
   [ "$filter" = 'all()' ] || skip=(--skip on_spin --skip on_shim)
   cargo test --workspace --no-fail-fast -- "${skip[@]}" || status=$?
 fi
+echo "disk: $(du -sh target | cut -f1) in target/, $(df -h --output=avail . | tail -n 1 | tr -d ' ') free"
 [ -z "$skipped" ] || echo "$skipped"
 exit "$status"

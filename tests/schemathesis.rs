@@ -10,13 +10,15 @@
 use std::{path::PathBuf, process::Command, time::Instant};
 
 use mewayz_tests::{
-    app::{TestApp, User},
+    app::{Backend, TestApp, User},
     on_both_backends,
 };
 
-const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance";
+/// Every check schemathesis has, on positive and negative data alike.
+const CHECKS: &str = "all";
+/// The seed when `SCHEMATHESIS_SEED` does not name one: any seed must pass.
 const SEED: &str = "20261130";
-const MAX_EXAMPLES: &str = "20";
+const MAX_EXAMPLES: &str = "40";
 
 fn schemathesis() -> PathBuf {
     std::env::var_os("SCHEMATHESIS").map(PathBuf::from).expect(
@@ -67,15 +69,48 @@ headers = {{ Authorization = "Bearer {expendable_session}" }}
 [[operations]]
 include-operation-id = "deleteWorkspace"
 parameters = {{ workspace_id = "{doomed_workspace}" }}
-"#,
+{cross_field}{host_trace}"#,
         owner_token = owner.token,
         owner_id = owner.id,
         invitation = invited.json()["id"].as_str().unwrap(),
         second_session = login(owner),
         expendable_token = expendable.token,
         expendable_session = login(&expendable),
+        cross_field = CROSS_FIELD_RULES
+            .iter()
+            .map(|(id, _)| format!(
+                "\n[[operations]]\ninclude-operation-id = \"{id}\"\n\
+                 checks.positive_data_acceptance.expected-statuses = [\"2xx\", \"401\", \"403\", \"404\", \"409\", \"422\"]\n"
+            ))
+            .collect::<String>(),
+        host_trace = SPIN_ANSWERS_TRACE
+            .iter()
+            .map(|id| {
+                format!(
+                    "\n[[operations]]\ninclude-operation-id = \"{id}\"\n\
+                     phases.coverage.unexpected-methods = [\"get\", \"put\", \"post\", \"delete\", \"options\", \"patch\"]\n"
+                )
+            })
+            .collect::<String>(),
     )
 }
+
+/// Operations with rules no JSON Schema can state, named in their
+/// descriptions: a schema-valid body may still be a 422 there.
+const CROSS_FIELD_RULES: [(&str, &str); 4] = [
+    ("createProduct", "sale_price"),
+    ("updateProduct", "sale_price"),
+    ("createBooking", "service_id"),
+    ("updateBooking", "service_id"),
+];
+
+/// The zero-import probe and docs components' routes: `fermyon:spin/
+/// inbound-http` has no `TRACE` or `QUERY`, so Spin's host answers them there
+/// itself, with a bare 405 and no `Allow` (ours name it, as
+/// `on_spin_trace_on_the_import_free_routes_is_the_host_s_answer` shows).
+/// Every other undeclared method is still sent to them.
+const SPIN_ANSWERS_TRACE: [&str; 8] =
+    ["serviceBanner", "health", "apiHealth", "readiness", "liveness", "apiDocs", "apiDocsFile", "openapiDocument"];
 
 on_both_backends! {
     fn every_operation_answers_as_the_contract_says(app) {
@@ -85,19 +120,25 @@ on_both_backends! {
         let config_file = dir.path().join("schemathesis.toml");
         std::fs::write(&config_file, config(app, &owner, &workspace)).unwrap();
 
+        let seed = std::env::var("SCHEMATHESIS_SEED").unwrap_or_else(|_| SEED.to_string());
         let started = Instant::now();
         let output = Command::new(schemathesis())
             .arg("--config-file")
             .arg(&config_file)
             .args(["run", &app.url("/api/openapi.json"), "--url", &app.url("")])
-            .args(["--checks", CHECKS, "--seed", SEED, "--max-examples", MAX_EXAMPLES])
-            .args(["--workers", "2", "--no-color", "--request-timeout", "30"])
+            .args(["--checks", CHECKS, "--seed", &seed, "--mode", "all", "--max-examples", MAX_EXAMPLES])
+            // One worker: with two, one worker's stateful run deleted the newest
+            // workspace (a list's first) the other had just created, and the
+            // other's DELETE of it met a 404 that is no fault of the server.
+            .args(["--workers", "1", "--no-color", "--request-timeout", "30"])
+            // For a closer look at a failure, e.g. `--report har --report-dir DIR`.
+            .args(std::env::var("SCHEMATHESIS_ARGS").unwrap_or_default().split_whitespace())
             .current_dir(dir.path())
             .output()
             .expect("running schemathesis");
         let stdout = String::from_utf8_lossy(&output.stdout);
         let summary: Vec<&str> = stdout.lines().filter(|l| l.contains("generated") || l.contains("Selected")).collect();
-        eprintln!("figures: schemathesis in {:.0?}: {}", started.elapsed(), summary.join("; ").trim());
+        eprintln!("figures: schemathesis (seed {seed}) in {:.0?}: {}", started.elapsed(), summary.join("; ").trim());
         assert!(
             output.status.success(),
             "schemathesis found problems ({}):\n{stdout}\n{}\n{}",
@@ -105,6 +146,43 @@ on_both_backends! {
             String::from_utf8_lossy(&output.stderr),
             app.spin.logs()
         );
-        assert!(stdout.contains("Selected: 60/60"), "every operation is tested:\n{stdout}");
+        let document = mewayz_openapi::document().unwrap();
+        let operations: usize = document["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();
+        assert!(stdout.contains(&format!("Selected: {operations}/{operations}")), "every operation is tested:\n{stdout}");
     }
+}
+
+/// What the schemathesis run lets through is written down where a client
+/// reads it: each operation it allows a 422 for names the rule.
+#[test]
+fn operations_with_cross_field_rules_name_them() {
+    let document = mewayz_openapi::document().unwrap();
+    for (id, field) in CROSS_FIELD_RULES {
+        let op = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .find(|op| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"));
+        let description = op["description"].as_str().unwrap_or_default();
+        assert!(description.contains(field), "{id}: {description:?}");
+        assert!(op["responses"]["422"].is_object(), "{id} documents its 422");
+    }
+}
+
+#[test]
+fn on_spin_trace_on_the_import_free_routes_is_the_host_s_answer() {
+    let app = TestApp::start(Backend::Sqlite);
+    let owner = app.register("trace@example.com");
+    for method in ["TRACE", "QUERY"] {
+        let host = mewayz_tests::http::send(method, &app.url("/readiness"), &[], vec![]).unwrap();
+        assert_eq!((host.status, host.header("allow")), (405, None), "{method}: Spin's own answer, before the probe");
+    }
+    let probe = mewayz_tests::http::send("DELETE", &app.url("/readiness"), &[], vec![]).unwrap();
+    assert_eq!((probe.status, probe.header("allow")), (405, Some("GET, HEAD")), "the probe's answer");
+    let auth = format!("Bearer {}", owner.token);
+    let ours =
+        mewayz_tests::http::send("TRACE", &app.url("/api/workspaces"), &[("authorization", &auth)], vec![]).unwrap();
+    assert_eq!((ours.status, ours.header("allow")), (405, Some("GET, HEAD, POST")));
 }

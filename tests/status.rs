@@ -1,9 +1,11 @@
 //! `/api/status` on real Spin: the health+json answer, `?verbose`, details
-//! only for the operator token, and a bounded answer when the database is
-//! down or hangs.
+//! only for the operator token, a bounded answer when the database is down or
+//! hangs, and a failed database check when the check itself crashes or
+//! answers something that is not its answer.
 
 use std::{
     net::TcpListener,
+    path::PathBuf,
     time::{Duration, Instant},
 };
 
@@ -11,6 +13,7 @@ use mewayz_tests::{
     app::{Backend, TEST_AUTH_SECRET, TEST_STATUS_TOKEN, TestApp},
     http,
     postgres::{PgServer, psql},
+    repo_path,
     spin::{SpinApp, SpinOptions},
 };
 use serde_json::{Value, json};
@@ -29,6 +32,144 @@ fn start(env: &[(&str, String)]) -> SpinApp {
     let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
     env.push(("SPIN_VARIABLE_STATUS_TOKEN".into(), TEST_STATUS_TOKEN.into()));
     SpinApp::start_with(SpinOptions { env, ..Default::default() })
+}
+
+/// What the stand-in for `status-database` does with its request.
+enum FakeCheck {
+    /// Executes `unreachable`: the check crashes (Spin answers for it).
+    Traps,
+    /// Answers this status and body, as a check must not.
+    Answers(u16, &'static str),
+}
+
+/// A zero-import component in place of `status-database`: a core module in
+/// WAT exporting `fermyon:spin/inbound-http` (wit/probe, the probe's world),
+/// made a component here. Production code has no way to crash on purpose.
+fn fake_check(check: &FakeCheck) -> Vec<u8> {
+    // The response record (status u16, headers option<list>, body
+    // option<list<u8>>) at 16: status at +0, headers' tag at +4, body's tag
+    // at +16, its pointer at +20 and length at +24. The body at 1024; the
+    // allocator (for the request Spin passes in) above 4096.
+    let (handler, data) = match check {
+        FakeCheck::Traps => ("unreachable".to_string(), String::new()),
+        FakeCheck::Answers(status, body) => {
+            assert!(body.len() < 3072);
+            let escaped: String = body.bytes().map(|b| format!("\\{b:02x}")).collect();
+            (
+                format!(
+                    "(i32.store16 (i32.const 16) (i32.const {status}))
+                     (i32.store8 (i32.const 20) (i32.const 0))
+                     (i32.store8 (i32.const 32) (i32.const 1))
+                     (i32.store (i32.const 36) (i32.const 1024))
+                     (i32.store (i32.const 40) (i32.const {len}))
+                     (i32.const 16)",
+                    len = body.len()
+                ),
+                format!(r#"(data (i32.const 1024) "{escaped}")"#),
+            )
+        }
+    };
+    let wat = format!(
+        r#"(module
+          (memory (export "memory") 1)
+          (global $next (mut i32) (i32.const 4096))
+          ;; A bump allocator: Spin only asks for fresh memory (old pointer 0).
+          (func (export "cabi_realloc") (param i32 i32) (param $align i32) (param $size i32) (result i32)
+            (local $at i32)
+            (local.set $at (i32.and (i32.add (global.get $next) (i32.sub (local.get $align) (i32.const 1)))
+                                    (i32.sub (i32.const 0) (local.get $align))))
+            (global.set $next (i32.add (local.get $at) (local.get $size)))
+            (if (i32.gt_u (global.get $next) (i32.mul (memory.size) (i32.const 65536)))
+              (then (if (i32.eq (memory.grow (i32.add (i32.shr_u (i32.sub (global.get $next)
+                                                                          (i32.mul (memory.size) (i32.const 65536)))
+                                                                  (i32.const 16))
+                                                      (i32.const 1)))
+                                (i32.const -1))
+                      (then unreachable))))
+            (local.get $at))
+          ;; method, uri, headers, params, body: ten flat parameters; the response by pointer.
+          (func (export "fermyon:spin/inbound-http#handle-request")
+            (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)
+            {handler})
+          {data})"#
+    );
+    let mut module = wat::parse_str(&wat).unwrap_or_else(|e| panic!("{e}\n{wat}"));
+    let mut resolve = wit_parser::Resolve::default();
+    let (package, _) = resolve.push_dir(repo_path("wit/probe")).expect("reading wit/probe");
+    let world = resolve.select_world(&[package], Some("probe")).expect("the probe world");
+    wit_component::embed_component_metadata(&mut module, &resolve, world, wit_component::StringEncoding::UTF8, false)
+        .expect("embedding the component type");
+    wit_component::ComponentEncoder::default()
+        .module(&module)
+        .and_then(|encoder| encoder.validate(true).encode())
+        .expect("encoding the fake check as a component")
+}
+
+/// The app (spin.toml, every other component as built) with `status-database`
+/// replaced by `check`. The manifest lives in the returned folder.
+fn start_with_fake_check(check: FakeCheck) -> (SpinApp, tempfile::TempDir) {
+    mewayz_tests::manifest::build_components();
+    let dir = tempfile::tempdir().expect("a folder for the manifest");
+    let fake = dir.path().join("status-database.wasm");
+    std::fs::write(&fake, fake_check(&check)).expect("writing the fake check");
+    let text = std::fs::read_to_string(repo_path("spin.toml")).expect("reading spin.toml");
+    let mut manifest: toml::Table = text.parse().expect("spin.toml is TOML");
+    let components = manifest.get_mut("component").and_then(|c| c.as_table_mut()).expect("[component.*]");
+    assert!(components.contains_key("status-database"), "spin.toml has no status-database to replace");
+    for (id, component) in components.iter_mut() {
+        let component = component.as_table_mut().expect("a component table");
+        if id == "status-database" {
+            // Only its code: a zero-import component needs no capabilities.
+            *component = toml::Table::from_iter([("source".to_string(), fake.to_string_lossy().into_owned().into())]);
+            continue;
+        }
+        component.remove("build");
+        let source = component["source"].as_str().expect("a local source").to_string();
+        component.insert("source".into(), repo_path(source).to_string_lossy().into_owned().into());
+    }
+    let path: PathBuf = dir.path().join("spin.toml");
+    std::fs::write(&path, toml::to_string(&manifest).unwrap()).expect("writing the manifest");
+    let env = vec![
+        ("SPIN_VARIABLE_AUTH_SECRET".into(), TEST_AUTH_SECRET.into()),
+        ("SPIN_VARIABLE_STATUS_TOKEN".into(), TEST_STATUS_TOKEN.into()),
+    ];
+    (SpinApp::start_with(SpinOptions { env, manifest: Some(path), ..Default::default() }), dir)
+}
+
+/// What an operator and anyone else see when the database check is broken:
+/// a failed database check with `reason_starts` in its output, within the
+/// second /api/status promises. Returns the reason.
+fn assert_check_fails(app: &SpinApp, reason_starts: &str) -> String {
+    let started = Instant::now();
+    let verbose = status(app, "?verbose", true);
+    let took = started.elapsed();
+    assert_eq!(verbose.status, 503, "{}\n{}", verbose.text(), app.logs());
+    let text = verbose.text();
+    let first = text.lines().next().unwrap_or_default();
+    let reason = first.strip_prefix("[-]database failed: ").unwrap_or_else(|| panic!("{text}\n{}", app.logs()));
+    assert!(reason.starts_with(reason_starts), "{text}");
+    assert_eq!(&text[first.len()..], "\n[+]config:auth_secret ok\nstatus check failed\n");
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+
+    let body = status(app, "", true).json();
+    assert_eq!(body["status"], "fail", "{body}");
+    let db = check(&body, "database:responseTime");
+    assert_eq!(db["status"], "fail", "{db}");
+    assert_eq!(db["output"], reason, "{db}");
+    assert!(db.get("componentId").is_none(), "no backend answered: {db}");
+    assert!(db["observedValue"].as_f64().is_some_and(|ms| ms >= 0.0), "{db}");
+    assert_eq!(check(&body, "config:auth_secret")["status"], "pass");
+
+    let anonymous = status(app, "", false);
+    assert_eq!((anonymous.status, anonymous.json()), (503, json!({"status": "fail"})));
+    let anonymous = status(app, "?verbose", false);
+    assert_eq!((anonymous.status, anonymous.text()), (503, "status check failed\n"));
+    for secret in [TEST_AUTH_SECRET, TEST_STATUS_TOKEN] {
+        assert!(!text.contains(secret) && !body.to_string().contains(secret), "{text}\n{body}");
+    }
+    // The status route is not a probe: the probes stay up.
+    assert_eq!(http::get(&app.url("/readiness")).unwrap().status, 200);
+    reason.to_string()
 }
 
 fn assert_passes(app: &SpinApp, backend: &str) {
@@ -151,6 +292,28 @@ mod on_spin {
         // The contract: the whole answer within 1 s even when the database hangs.
         assert!(took < Duration::from_secs(1), "took {took:?}");
         assert_eq!(http::get(&app.url("/readiness")).unwrap().status, 200);
+    }
+
+    #[test]
+    fn a_database_check_that_traps_fails_and_tells_operators_why() {
+        let (app, _manifest) = start_with_fake_check(FakeCheck::Traps);
+        let reason = assert_check_fails(&app, "the database check answered HTTP 500");
+
+        assert!(reason.ends_with("Spin's log says why if the check crashed"), "where to look: {reason}");
+        // Every request, not only the first: a crashed instance is not kept.
+        assert_check_fails(&app, "the database check answered HTTP 500");
+    }
+
+    #[test]
+    fn a_database_check_answering_500_or_no_json_fails_and_never_quotes_the_body() {
+        let body = "Internal Server Error: postgres://mewayz:hunter2@db:5432/mewayz";
+        let (app, _manifest) = start_with_fake_check(FakeCheck::Answers(500, body));
+        let reason = assert_check_fails(&app, "the database check answered HTTP 500 with a body that is not JSON (");
+        assert!(!reason.contains("hunter2"), "{reason}");
+        drop(app);
+        // What used to pass: a 200 whose body is not the check's answer.
+        let (app, _manifest) = start_with_fake_check(FakeCheck::Answers(200, "ok"));
+        assert_check_fails(&app, "the database check answered HTTP 200 with a body that is not JSON (2 bytes)");
     }
 
     #[test]

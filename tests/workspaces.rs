@@ -83,6 +83,11 @@ on_both_backends! {
         let unknown = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "ok", "status": "suspended"})));
         assert_eq!(unknown.json()["error"]["field"], "status");
         assert_eq!(app.get("/api/workspaces", &owner.token).json()["total"], 1, "nothing half-created");
+        // A name with too little that is URL-safe still makes a workspace.
+        let cups = app.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": "☕ ☕"})));
+        assert_eq!(cups.status, 201, "{}", cups.text());
+        let slug = cups.json()["slug"].as_str().unwrap().to_string();
+        assert!(slug.starts_with("workspace-") && slug.len() == "workspace-".len() + 32, "{slug}");
     }
 
     fn every_route_needs_a_token(app) {
@@ -239,6 +244,23 @@ on_both_backends! {
         // Nothing changed.
         assert_eq!(app.get(&ws, &t.owner.token).json()["name"], "Studio Team");
         assert_eq!(app.get(&format!("{ws}/members"), &t.owner.token).json()["total"], 4);
+    }
+
+    fn the_member_list_is_paged_like_every_list(app) {
+        let t = app.team("Paged Team");
+        let members = format!("/api/workspaces/{}/members", t.ws);
+        let all = app.get(&members, &t.viewer.token).json();
+        assert_eq!((all["total"].clone(), all["limit"].clone(), all["offset"].clone()), (json!(4), json!(50), json!(0)));
+        let page = app.get(&format!("{members}?limit=2&offset=1"), &t.viewer.token).json();
+        assert_eq!((page["total"].clone(), page["limit"].clone(), page["offset"].clone()), (json!(4), json!(2), json!(1)));
+        assert_eq!(page["data"].as_array().unwrap()[..], all["data"].as_array().unwrap()[1..3]);
+        for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("offset=-1", "offset")] {
+            let reply = app.get(&format!("{members}?{query}"), &t.viewer.token);
+            assert_error(&reply, 422, "validation_failed");
+            assert_eq!(reply.json()["error"]["field"], field, "{query}");
+        }
+        // Outsiders learn nothing, whatever they ask for.
+        assert_error(&app.get(&format!("{members}?limit=0"), &t.outsider.token), 404, "not_found");
     }
 
 }

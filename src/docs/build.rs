@@ -22,33 +22,42 @@ const SWAGGER_UI_INTEGRITY: &str =
     "sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ==";
 const SWAGGER_UI_FILES: [&str; 2] = ["swagger-ui-bundle.js", "swagger-ui.css"];
 
-fn main() {
+/// A build step that failed, with what it was doing: cargo prints it and
+/// fails the build.
+type Step<T> = Result<T, String>;
+
+fn main() -> Step<()> {
     println!("cargo:rerun-if-changed=build.rs");
-    let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out = PathBuf::from(env::var("OUT_DIR").map_err(|e| format!("cargo sets OUT_DIR: {e}"))?);
 
-    let document = serde_json::to_string(&mewayz_openapi::document()).expect("the document serializes");
-    fs::write(out.join("openapi.json"), document).expect("writing openapi.json");
+    let document = mewayz_openapi::document().map_err(|e| format!("building the OpenAPI document: {e}"))?;
+    let document = serde_json::to_string(&document).map_err(|e| format!("writing the OpenAPI document: {e}"))?;
+    fs::write(out.join("openapi.json"), document).map_err(|e| format!("writing openapi.json: {e}"))?;
 
-    let tarball = fetch_swagger_ui(&out);
+    let tarball = fetch_swagger_ui(&out)?;
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(&tarball[..]));
+    let reading = |e: std::io::Error| format!("reading the swagger-ui-dist tarball: {e}");
     let mut found = 0;
-    for entry in archive.entries().expect("reading the swagger-ui-dist tarball") {
-        let mut entry = entry.expect("a tarball entry");
-        let path = entry.path().expect("an entry path").into_owned();
+    for entry in archive.entries().map_err(reading)? {
+        let mut entry = entry.map_err(reading)?;
+        let path = entry.path().map_err(reading)?.into_owned();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
         if path.parent() == Some(Path::new("package")) && SWAGGER_UI_FILES.contains(&name) {
             let mut bytes = Vec::new();
-            entry.read_to_end(&mut bytes).expect("reading a tarball entry");
-            fs::write(out.join(name), bytes).expect("writing a Swagger UI file");
+            entry.read_to_end(&mut bytes).map_err(reading)?;
+            fs::write(out.join(name), bytes).map_err(|e| format!("writing {name}: {e}"))?;
             found += 1;
         }
     }
-    assert_eq!(found, SWAGGER_UI_FILES.len(), "swagger-ui-dist {SWAGGER_UI_VERSION} lacks {SWAGGER_UI_FILES:?}");
+    if found != SWAGGER_UI_FILES.len() {
+        return Err(format!("swagger-ui-dist {SWAGGER_UI_VERSION} lacks {SWAGGER_UI_FILES:?}"));
+    }
+    Ok(())
 }
 
 /// The tarball's bytes, from the cache beside the build or the registry,
 /// refused unless its sha512 is the pinned one.
-fn fetch_swagger_ui(out: &Path) -> Vec<u8> {
+fn fetch_swagger_ui(out: &Path) -> Step<Vec<u8>> {
     let name = format!("swagger-ui-dist-{SWAGGER_UI_VERSION}.tgz");
     // target/<profile>/build/mewayz-docs-<hash>/out → target/<profile>/build/npm
     let cache_dir = out.ancestors().nth(2).unwrap_or(out).join("npm");
@@ -56,24 +65,28 @@ fn fetch_swagger_ui(out: &Path) -> Vec<u8> {
     if let Ok(bytes) = fs::read(&cached)
         && integrity_of(&bytes) == SWAGGER_UI_INTEGRITY
     {
-        return bytes;
+        return Ok(bytes);
     }
     let url = format!("https://registry.npmjs.org/swagger-ui-dist/-/{name}");
     let output = Command::new("curl")
         .args(["--fail", "--silent", "--show-error", "--location", "--retry", "3", "--max-time", "120", &url])
         .output()
-        .unwrap_or_else(|e| {
-            panic!("running curl to fetch {url}: {e} (the docs component needs curl and the npm registry)")
-        });
-    assert!(output.status.success(), "fetching {url}: {}", String::from_utf8_lossy(&output.stderr));
+        .map_err(|e| {
+            format!("running curl to fetch {url}: {e} (the docs component needs curl and the npm registry)")
+        })?;
+    if !output.status.success() {
+        return Err(format!("fetching {url}: {}", String::from_utf8_lossy(&output.stderr)));
+    }
     let bytes = output.stdout;
-    let integrity = integrity_of(&bytes);
-    assert_eq!(integrity, SWAGGER_UI_INTEGRITY, "{url} does not match its pinned integrity hash");
-    fs::create_dir_all(&cache_dir).expect("creating the npm cache");
+    if integrity_of(&bytes) != SWAGGER_UI_INTEGRITY {
+        return Err(format!("{url} does not match its pinned integrity hash"));
+    }
+    let caching = |e: std::io::Error| format!("caching the tarball in {}: {e}", cache_dir.display());
+    fs::create_dir_all(&cache_dir).map_err(caching)?;
     let partial = cache_dir.join(format!("{name}.partial"));
-    fs::write(&partial, &bytes).expect("caching the tarball");
-    fs::rename(&partial, &cached).expect("caching the tarball");
-    bytes
+    fs::write(&partial, &bytes).map_err(caching)?;
+    fs::rename(&partial, &cached).map_err(caching)?;
+    Ok(bytes)
 }
 
 fn integrity_of(bytes: &[u8]) -> String {

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     http::{self, Reply},
-    postgres::TestDatabase,
+    postgres::{PgServer, TestDatabase, psql},
     spin::{SpinApp, SpinOptions},
 };
 
@@ -32,22 +32,36 @@ impl TestApp {
         Self::start_with(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)])
     }
 
-    /// Starts with exactly these extra `SPIN_VARIABLE_*` settings (plus the database's).
+    /// Starts with exactly these extra `SPIN_VARIABLE_*` settings (plus the
+    /// database's, and `cors_allowed_origins` = [`TEST_ORIGIN`] unless set).
     pub fn start_with(backend: Backend, vars: &[(&str, &str)]) -> Self {
         Self::start_with_args(backend, vars, &[])
     }
 
+    /// The Spin 3.6 build (`build-component --spin3`) on Spin 3.6.
+    pub fn start_spin3(backend: Backend) -> Self {
+        Self::start_on(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)], &[], true)
+    }
+
     /// [`start_with`](Self::start_with), with more `spin up` arguments.
     pub fn start_with_args(backend: Backend, vars: &[(&str, &str)], args: &[&str]) -> Self {
+        Self::start_on(backend, vars, args, false)
+    }
+
+    /// [`start_with_args`](Self::start_with_args) on Spin 4 with the default
+    /// build, or (`spin3`) on Spin 3.6 with the Spin 3.6 build.
+    pub fn start_on(backend: Backend, vars: &[(&str, &str)], args: &[&str], spin3: bool) -> Self {
         let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
+        if !env.iter().any(|(name, _)| name == "SPIN_VARIABLE_CORS_ALLOWED_ORIGINS") {
+            env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
+        }
         let database = (backend == Backend::Postgres).then(TestDatabase::create);
         if let Some(db) = &database {
             env.push(("SPIN_VARIABLE_DATABASE_URL".into(), db.url.clone()));
             env.push(("SPIN_VARIABLE_DATABASE_HOST".into(), db.host()));
         }
         let args = args.iter().map(|a| a.to_string()).collect();
-        let spin = SpinApp::start_with(SpinOptions { env, args, ..Default::default() });
+        let spin = SpinApp::start_with(SpinOptions { env, args, spin3, ..Default::default() });
         TestApp { spin, database }
     }
 
@@ -145,6 +159,21 @@ impl TestApp {
             }
         }
     }
+}
+
+/// The whole app on `spin up` with its data in a database `mewayz` created on
+/// `pg`, a private server: for the tests and benches that stop, pause or
+/// break that server under the running app.
+pub fn start_on_private_server(pg: &PgServer) -> SpinApp {
+    psql(&pg.url("postgres"), "CREATE DATABASE mewayz");
+    SpinApp::start_with(SpinOptions {
+        env: vec![
+            ("SPIN_VARIABLE_AUTH_SECRET".into(), TEST_AUTH_SECRET.into()),
+            ("SPIN_VARIABLE_DATABASE_URL".into(), pg.url("mewayz")),
+            ("SPIN_VARIABLE_DATABASE_HOST".into(), format!("postgres://127.0.0.1:{}", pg.port)),
+        ],
+        ..Default::default()
+    })
 }
 
 /// Sends `method url` with an optional bearer token and JSON body: how every

@@ -32,9 +32,12 @@ pub fn needed_by(import: &str) -> Option<Capability> {
         | "spin:mysql/mysql"
         | "fermyon:spin/redis"
         | "fermyon:spin/http"
-        | "wasi:http/outgoing-handler" => Capability::OutboundOther,
+        | "wasi:http/outgoing-handler"
+        | "wasi:http/client" => Capability::OutboundOther,
         n if n.starts_with("wasi:sockets/") && n != "wasi:sockets/network" => Capability::OutboundOther,
-        "fermyon:spin/variables" | "fermyon:spin/config" | "wasi:config/store" => Capability::Variables,
+        "fermyon:spin/variables" | "spin:variables/variables" | "fermyon:spin/config" | "wasi:config/store" => {
+            Capability::Variables
+        }
         "fermyon:spin/key-value" | "spin:key-value/key-value" => Capability::KeyValue,
         n if n.starts_with("wasi:keyvalue/") => Capability::KeyValue,
         "fermyon:spin/llm" => Capability::Ai,

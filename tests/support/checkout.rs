@@ -19,6 +19,17 @@ use crate::{
     repo_root,
 };
 
+/// The folders of `target/` (and of `target/spin3/`) that hold the
+/// components' builds.
+const RELEASE_BUILD_DIRS: [&str; 6] = [
+    "release",
+    "wasm",
+    "wasm32-wasip2/release",
+    "wasm32-wasip2/wasm",
+    "wasm32-unknown-unknown/release",
+    "wasm32-unknown-unknown/wasm",
+];
+
 /// A built copy of the checkout with one edit; other tests wanting the same
 /// copy wait while this one is held.
 pub struct ModifiedCopy {
@@ -74,10 +85,14 @@ pub fn modified_copy(file: &str, from: &str, to: &str) -> ModifiedCopy {
 
     if !root.join("target").exists() {
         std::fs::create_dir_all(root.join("target")).unwrap();
-        for dir in ["wasm32-wasip2", "wasm32-unknown-unknown", "release", "wasm"] {
-            let from = repo_root().join("target").join(dir);
+        // Only what the component builds reuse: the clippy and test
+        // builds (`debug` folders) are gigabytes the copy never reads.
+        for dir in RELEASE_BUILD_DIRS.iter().flat_map(|dir| [dir.to_string(), format!("spin3/{dir}")]) {
+            let from = repo_root().join("target").join(&dir);
             if from.is_dir() {
-                let status = Command::new("cp").arg("-r").arg(&from).arg(root.join("target")).status().unwrap();
+                let to = root.join("target").join(&dir);
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                let status = Command::new("cp").arg("-r").arg(&from).arg(&to).status().unwrap();
                 assert!(status.success());
             }
         }
@@ -103,4 +118,38 @@ fn remove_others(root: &Path, relative: &Path, wanted: &BTreeSet<PathBuf>) {
             std::fs::remove_file(entry.path()).unwrap();
         }
     }
+}
+
+/// The checkout's files (tracked and untracked, not ignored) copied into a
+/// temporary directory, unbuilt: for tools that read the source.
+pub fn source_copy() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("mewayz-source-").tempdir().unwrap();
+    let listed = Command::new("git")
+        .args(["ls-files", "-co", "--exclude-standard", "-z"])
+        .current_dir(repo_root())
+        .output()
+        .unwrap();
+    assert!(listed.status.success());
+    for name in listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let name = Path::new(std::str::from_utf8(name).unwrap());
+        let Ok(content) = std::fs::read(repo_root().join(name)) else { continue };
+        let to = dir.path().join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::write(&to, content).unwrap();
+    }
+    dir
+}
+
+/// `generate --check --root DIR` (built from this workspace): whether it
+/// passes, and what it printed.
+pub fn generate_check(root: &Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "-p", "generate", "--", "--check", "--root"])
+        .arg(root)
+        .current_dir(repo_root())
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
 }

@@ -19,7 +19,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::{http, manifest::build_components, repo_root, spin::free_port};
+use crate::{http, manifest::build_components_spin3, repo_root, spin::free_port};
 
 /// The runtime handler containerd routes to `containerd-shim-spin-v2`.
 pub const SPIN_RUNTIME: &str = "io.containerd.spin.v2";
@@ -203,17 +203,20 @@ impl Node {
         format!("{}/mewayz/{name}:{tag}", self.registry_addr)
     }
 
-    /// `spin registry push` of the app whose spin.toml is in `app_root`
-    /// (built first when it is this checkout). Returns the time it took.
+    /// `spin registry push` of the Spin 3.6 build of the app in `app_root`
+    /// (this checkout or a copy of it), built first: containerd-shim-spin
+    /// 0.24 runs Spin 3.6.3. Returns the time the push took.
     pub fn push(&self, app_root: &Path, reference: &str) -> Duration {
-        if app_root == repo_root() {
-            build_components();
-        }
-        let spin = crate::spin::spin_binary().expect("no `spin` on PATH and SPIN_BIN is unset");
+        let manifest = if app_root == repo_root() {
+            build_components_spin3()
+        } else {
+            mewayz_manifest::Manifest::build_spin3(app_root).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let spin = crate::spin::spin3_binary().expect("no `spin` on PATH and SPIN3_BIN is unset");
         let started = Instant::now();
         let output = Command::new(spin)
             .args(["registry", "push", "--insecure", "--from"])
-            .arg(app_root.join("spin.toml"))
+            .arg(manifest)
             .arg("--cache-dir")
             .arg(self.dir.path().join("spin-cache"))
             .arg(reference)

@@ -128,6 +128,39 @@ impl PgServer {
         );
     }
 
+    /// Stops the server and every backend it forked with SIGSTOP: a server
+    /// that still accepts connections (the kernel completes them) and never
+    /// answers, as a stalled host or a full pooler does.
+    pub fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    /// Lets a [`pause`](Self::pause)d server go on (SIGCONT).
+    pub fn resume(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    /// Sends `signal` to the postmaster and its children.
+    fn signal(&self, signal: i32) {
+        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).expect("postmaster.pid");
+        let postmaster: i32 = pid_file.lines().next().and_then(|l| l.trim().parse().ok()).expect("a postmaster pid");
+        let mut pids = vec![postmaster];
+        for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            // `pid (comm) state ppid …`: the parent is the field after the state.
+            let parent =
+                stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<i32>().ok());
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+        for pid in pids {
+            // SAFETY: signalling a process of the test's own server.
+            unsafe { libc::kill(pid, signal) };
+        }
+    }
+
     /// `postgres://postgres@127.0.0.1:PORT/<database>`.
     pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
@@ -136,6 +169,8 @@ impl PgServer {
 
 impl Drop for PgServer {
     fn drop(&mut self) {
+        // A paused server cannot stop.
+        self.resume();
         let _ = run("pg_ctl", &["-D", self.data_dir().to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
     }
 }

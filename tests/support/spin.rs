@@ -9,17 +9,33 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::{http, manifest::build_components, repo_path};
+use crate::{
+    http,
+    manifest::{build_components, build_components_spin3},
+    repo_path,
+};
 
 /// How long Spin may take to load the app and answer.
 const START_DEADLINE: Duration = Duration::from_secs(60);
 
-/// The Spin binary: `$SPIN_BIN`, else `spin` on `PATH`.
+/// The Spin 4 binary the app runs on: `$SPIN_BIN`, else `spin-4.0.2` or
+/// `spin` on `PATH` (tests/run.sh checks the version).
 pub fn spin_binary() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("SPIN_BIN").filter(|v| !v.is_empty()) {
+    binary("SPIN_BIN", &["spin-4.0.2", "spin"])
+}
+
+/// The Spin 3.6 binary the previous generation's build runs on:
+/// `$SPIN3_BIN`, else `spin-3.6.3` or `spin` on `PATH`.
+pub fn spin3_binary() -> Option<PathBuf> {
+    binary("SPIN3_BIN", &["spin-3.6.3", "spin"])
+}
+
+fn binary(variable: &str, names: &[&str]) -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os(variable).filter(|v| !v.is_empty()) {
         return Some(PathBuf::from(bin));
     }
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|dir| dir.join("spin")).find(|candidate| candidate.is_file())
+    let path = std::env::var_os("PATH")?;
+    names.iter().find_map(|name| std::env::split_paths(&path).map(|dir| dir.join(name)).find(|c| c.is_file()))
 }
 
 /// Options for starting the app.
@@ -34,6 +50,9 @@ pub struct SpinOptions {
     pub manifest: Option<PathBuf>,
     /// More `spin up` arguments, e.g. `--idle-instance-timeout 60s`.
     pub args: Vec<String>,
+    /// The Spin 3.6 build (`target/spin3/spin.toml`) on Spin 3.6 instead
+    /// of the default build on Spin 4.
+    pub spin3: bool,
 }
 
 /// A running `spin up`, stopped (and its state deleted) when dropped — also
@@ -56,11 +75,15 @@ impl SpinApp {
     }
 
     pub fn start_with(options: SpinOptions) -> Self {
-        let spin = spin_binary().expect(
-            "no `spin` on PATH and SPIN_BIN is unset: the real-Spin tier cannot run \
-             (tests/run.sh skips it in that case)",
-        );
-        build_components();
+        let (spin, manifest) = if options.spin3 {
+            let spin = spin3_binary().expect("no `spin` on PATH and SPIN3_BIN is unset: Spin 3.6's tier cannot run");
+            (spin, options.manifest.clone().unwrap_or_else(build_components_spin3))
+        } else {
+            let spin =
+                spin_binary().expect("no `spin-4.0.2` or `spin` on PATH and SPIN_BIN is unset: tier c cannot run");
+            build_components();
+            (spin, options.manifest.clone().unwrap_or_else(|| repo_path("spin.toml")))
+        };
         let state = tempfile::tempdir().expect("creating a state directory");
         let log = state.path().join("spin.log");
         let port = free_port();
@@ -70,7 +93,7 @@ impl SpinApp {
         command
             .arg("up")
             .arg("--from")
-            .arg(options.manifest.clone().unwrap_or_else(|| repo_path("spin.toml")))
+            .arg(manifest)
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--state-dir")

@@ -5,14 +5,15 @@ use std::net::{IpAddr, SocketAddr};
 
 use ipnet::IpNet;
 
-use crate::{ApiRequest, Config};
+use crate::{ApiError, ApiRequest, Config};
 
 /// The client's address as a counting key: an IPv4 address, or the /64 of
 /// an IPv6 one (a single host is usually handed a whole /64). `None` when
-/// Spin does not say who the peer is.
-pub fn client_key(req: &ApiRequest) -> Option<String> {
-    let trusted = Config::trusted_proxies();
-    client_address(req.header("spin-client-addr"), req.header("x-forwarded-for"), &trusted).map(address_key)
+/// Spin does not say who the peer is. A `trusted_proxies` that does not
+/// parse is a configuration error (500).
+pub fn client_key(req: &ApiRequest) -> Result<Option<String>, ApiError> {
+    let trusted = Config::trusted_proxies()?;
+    Ok(client_address(req.header("spin-client-addr"), req.header("x-forwarded-for"), &trusted).map(address_key))
 }
 
 /// The peer Spin saw (`spin-client-addr`), unless the peer is one of the

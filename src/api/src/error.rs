@@ -1,9 +1,9 @@
 //! The one error type of the HTTP layer and its mapping to responses:
 //! `{"error":{"code":"…","message":"…"}}` (plus `field` for invalid input).
 
+use crate::http::Response;
 use mewayz_domain::{Invalid, RoleError};
 use mewayz_store::{StoreError, invitations::InvitationError, members::MemberError, workspaces::WorkspaceError};
-use spin_sdk::http::Response;
 
 use crate::ApiRequest;
 
@@ -16,7 +16,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
-    pub allow: Option<&'static str>,
+    /// The route's methods, for `Allow` (405 answers).
+    pub allow: Option<Box<str>>,
     /// Seconds, for `Retry-After`.
     pub retry_after: Option<u32>,
     /// For the server log only: what went wrong on our side. Never sent.
@@ -75,9 +76,18 @@ impl ApiError {
         Self::new(404, "not_found", message)
     }
 
-    pub fn method_not_allowed(allow: &'static str) -> Self {
+    /// A route answering a method it does not serve: `methods` are the ones
+    /// it does (`"GET, POST"`). HEAD is served wherever GET is (`serve`), so
+    /// `Allow` names it too. `serve` answers OPTIONS from this list.
+    pub fn method_not_allowed(methods: &'static str) -> Self {
+        let allow = methods.split(", ").flat_map(|m| if m == "GET" { vec!["GET", "HEAD"] } else { vec![m] });
+        Self::allowing(allow.collect::<Vec<_>>().join(", "))
+    }
+
+    /// 405 for a route that serves exactly `allow` (`"GET, HEAD, POST"`).
+    pub(crate) fn allowing(allow: String) -> Self {
         let mut err = Self::new(405, "method_not_allowed", format!("this route accepts {allow}"));
-        err.allow = Some(allow);
+        err.allow = Some(allow.into());
         err
     }
 
@@ -148,8 +158,8 @@ impl ApiError {
         let body = ErrorBody { error: ErrorDetail { code: self.code, message: self.message, field: self.field } };
         let mut builder = Response::builder();
         builder.status(self.status).header("content-type", "application/json").header("cache-control", "no-store");
-        if let Some(allow) = self.allow {
-            builder.header("allow", allow);
+        if let Some(allow) = &self.allow {
+            builder.header("allow", &**allow);
         }
         if let Some(seconds) = self.retry_after {
             builder.header("retry-after", seconds.to_string());
@@ -157,7 +167,13 @@ impl ApiError {
         if self.status == 401 {
             builder.header("www-authenticate", "Bearer");
         }
-        builder.body(serde_json::to_vec(&body).unwrap_or_default()).build()
+        // Two strings and an optional one always encode; were that ever not
+        // so, the answer still says what the status says.
+        let body = serde_json::to_vec(&body).unwrap_or_else(|err| {
+            eprintln!("an error answer ({} {}) could not be encoded: {err}", self.status, self.code);
+            br#"{"error":{"code":"internal_error","message":"something went wrong on our side"}}"#.to_vec()
+        });
+        builder.body(body).build()
     }
 }
 
@@ -174,6 +190,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict => ApiError::conflict("conflict", "this conflicts with an existing record"),
             StoreError::Query(why) => ApiError::internal(why),
             StoreError::Corrupt(why) => ApiError::internal(format!("stored data is corrupt: {why}")),
+            StoreError::Unstorable(_) => {
+                ApiError::invalid("body", "text must not contain NUL characters (\\u0000): they cannot be stored")
+            }
         }
     }
 }

@@ -8,38 +8,29 @@ mod client;
 mod config;
 mod cors;
 mod error;
+pub mod http;
 mod patch;
 mod request;
-#[cfg(target_arch = "wasm32")]
 pub mod service;
 
 pub use auth::{authenticate, authenticate_member, authenticate_session, now_seconds};
 pub use client::client_key;
 pub use config::Config;
 pub use error::{ApiError, ErrorBody, ErrorDetail};
+pub use http::{Method, Request as HttpRequest, Response as HttpResponse};
 pub use patch::Patch;
-pub use request::ApiRequest;
+pub use request::{ApiRequest, TEXT_PARAM_PATTERN};
 
+use http::{Request, Response};
+use mewayz_domain::Page;
+use mewayz_store::{Db, Migration};
 use serde::Serialize;
-use spin_sdk::http::{Request, Response};
-
-/// Exports `handle` (a feature component's `fn(Request) -> Response`) as the
-/// component's WASI P3 HTTP handler.
-#[macro_export]
-macro_rules! export_service {
-    ($handle:path) => {
-        #[cfg(target_arch = "wasm32")]
-        #[::spin_sdk::http_wasip3::http_service]
-        async fn serve_wasip3(req: ::spin_sdk::http_wasip3::Request) -> $crate::service::Answer {
-            $crate::service::serve(req, $handle).await
-        }
-    };
-}
 
 /// What a route returns.
 pub type ApiResult = Result<Response, ApiError>;
 
-/// Serves one request: CORS preflight, the component's routes, the error
+/// Serves one request: the component's routes (HEAD as GET; OPTIONS from
+/// the route's methods, with the CORS grant for a preflight), the error
 /// mapping, and the headers every answer carries: `nosniff`, and
 /// `Server-Timing: app;dur=…`, how long the component worked on it in
 /// milliseconds (what the bounded-input tests hold against their limit),
@@ -47,16 +38,44 @@ pub type ApiResult = Result<Response, ApiError>;
 /// the time spent in the database (through Spin's host), whether the request
 /// opened a connection or found its instance's (WASI P3 instances serve many
 /// requests; see `service`), and how many statements it sent.
-pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Response {
+pub async fn serve(req: Request, routes: impl AsyncFnOnce(&ApiRequest) -> ApiResult) -> Response {
+    serve_with(req, &[], routes).await
+}
+
+/// [`serve`] for a component that owns more of the schema: the parts in
+/// `schema` are brought up to date with the store's when a route first
+/// opens the database.
+pub async fn serve_with(
+    req: Request,
+    schema: &'static [&'static [Migration]],
+    routes: impl AsyncFnOnce(&ApiRequest) -> ApiResult,
+) -> Response {
     let started = std::time::Instant::now();
-    mewayz_store::take_usage();
-    let req = ApiRequest::new(req);
-    let config = req.config();
-    let origin = cors::allowed_origin(&req, config);
-    let mut response = if req.method_is("OPTIONS") {
-        cors::preflight(origin)
+    // HEAD is GET without the body: the route answers it as GET, and Spin's
+    // HTTP server sends the headers (Content-Length included) and no body.
+    let req = match req.method().as_str() {
+        "HEAD" => req.with_method(Method::new("GET")),
+        _ => req,
+    };
+    let req = ApiRequest::new(req, Config::load().await, schema);
+    let origin = cors::allowed_origin(&req, req.config());
+    let mut response = if let Err(err) = req.config().check() {
+        err.log(&req);
+        err.into_response()
+    } else if req.method_is("OPTIONS") {
+        // Every route table answers a method it does not serve with 405 and
+        // the methods it does, before any work: that list is what OPTIONS
+        // tells (and a path no route serves stays a 404).
+        match routes(&req).await {
+            Err(ApiError { status: 405, allow: Some(allow), .. }) => cors::options(&req, origin, &allow),
+            Ok(response) => response,
+            Err(err) => {
+                err.log(&req);
+                err.into_response()
+            }
+        }
     } else {
-        let response = routes(&req).unwrap_or_else(|err| {
+        let response = routes(&req).await.unwrap_or_else(|err| {
             err.log(&req);
             err.into_response()
         });
@@ -66,16 +85,17 @@ pub fn serve(req: Request, routes: impl FnOnce(&ApiRequest) -> ApiResult) -> Res
     // never guess a type for what we label JSON (or leave unlabelled).
     response.set_header("x-content-type-options", "nosniff");
     let mut timing = format!("app;dur={:.1}", started.elapsed().as_secs_f64() * 1000.0);
-    let db = mewayz_store::take_usage();
-    if let Some(connected) = db.connected {
+    if let Some(db) = req.db_usage() {
         timing.push_str(&format!(
             ", db;dur={:.2};desc={};statements={}",
             db.time.as_secs_f64() * 1000.0,
-            connected.as_str(),
+            db.connected.as_str(),
             db.statements
         ));
     }
     response.set_header("server-timing", timing);
+    // Dropping the request gives its connection back to the instance.
+    drop(req);
     response
 }
 
@@ -95,25 +115,28 @@ pub fn no_content() -> ApiResult {
     Ok(Response::builder().status(204).header("cache-control", "no-store").build())
 }
 
-/// Opens the database for this request (lazily: only routes that need data
-/// call this). Unreachable → 503.
-pub fn open_db() -> Result<mewayz_store::Db, ApiError> {
-    open_db_with(&[])
+/// Opens the database for code outside [`serve`] (lazily: only what needs
+/// data calls this), with the store's part of the schema and `schema` up to
+/// date. Unreachable or past `database_timeout_ms` → 503. Routes use
+/// [`ApiRequest::db`].
+pub async fn open_db(schema: &[&[Migration]]) -> Result<Db, ApiError> {
+    Config::load().await;
+    Ok(Db::open(&Config::database_url()?, Config::database_timeout()?, schema).await?)
 }
 
-/// [`open_db`] for code that owns more of the schema: its parts are brought
-/// up to date too.
-pub fn open_db_with(also: &[&[mewayz_store::Migration]]) -> Result<mewayz_store::Db, ApiError> {
-    Ok(mewayz_store::Db::open(&Config::database_url()?, also)?)
+/// What every list answers: one page of `data`, how many there are in all,
+/// and the page it is (`?limit=` 1 to 100, default 50; `?offset=`, default
+/// 0), as [`ApiRequest::page`] read them.
+#[derive(Serialize)]
+pub struct ListPage<T> {
+    pub data: Vec<T>,
+    pub total: i64,
+    pub limit: u32,
+    pub offset: u64,
 }
 
-/// The workspace as `user_id` sees it. Not a member → 404, so a workspace's
-/// existence is not leaked to outsiders.
-pub fn workspace_for_member(
-    db: &mewayz_store::Db,
-    workspace_id: &str,
-    user_id: &str,
-) -> Result<mewayz_store::workspaces::Workspace, ApiError> {
-    mewayz_store::workspaces::find_for_member(db, workspace_id, user_id)?
-        .ok_or_else(|| ApiError::not_found("no such workspace"))
+impl<T: Serialize> ListPage<T> {
+    pub fn new(data: Vec<T>, total: i64, page: Page) -> Self {
+        ListPage { data, total, limit: page.limit, offset: page.offset }
+    }
 }

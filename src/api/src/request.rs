@@ -1,28 +1,53 @@
 //! A request as routes see it: method, path segments, query, and a JSON body
 //! parsed once with precise errors.
 
-use std::sync::OnceLock;
+use std::{cell::RefCell, rc::Rc};
 
+use mewayz_domain::Page;
+use mewayz_store::{Db, Migration, Usage};
 use serde::de::DeserializeOwned;
-use spin_sdk::http::{Method, Request};
 
-use crate::{ApiError, Config};
+use crate::{
+    ApiError, Config,
+    http::{Method, Request},
+};
 
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 pub struct ApiRequest {
     inner: Request,
-    config: OnceLock<Config>,
+    config: Rc<Config>,
+    /// The parts of the schema beyond the store's that this component owns.
+    schema: &'static [&'static [Migration]],
+    /// The request's database connection, once a route asked for it.
+    db: RefCell<Option<Db>>,
 }
 
 impl ApiRequest {
-    pub fn new(inner: Request) -> Self {
-        Self { inner, config: OnceLock::new() }
+    pub fn new(inner: Request, config: Rc<Config>, schema: &'static [&'static [Migration]]) -> Self {
+        Self { inner, config, schema, db: RefCell::new(None) }
     }
 
     pub fn config(&self) -> &Config {
-        self.config.get_or_init(Config::load)
+        &self.config
+    }
+
+    /// The request's connection to the database, opened on first use
+    /// (lazily: only routes that need data call this), with the schema up
+    /// to date. Unreachable or past `database_timeout_ms` → 503.
+    pub async fn db(&self) -> Result<Db, ApiError> {
+        if let Some(db) = self.db.borrow().clone() {
+            return Ok(db);
+        }
+        let db = Db::open(&Config::database_url()?, Config::database_timeout()?, self.schema).await?;
+        self.db.replace(Some(db.clone()));
+        Ok(db)
+    }
+
+    /// What the request did with the database, if it opened it.
+    pub fn db_usage(&self) -> Option<Usage> {
+        self.db.borrow().as_ref().map(Db::usage)
     }
 
     pub fn method_name(&self) -> String {
@@ -59,8 +84,28 @@ impl ApiRequest {
         query_param(self.query(), name)
     }
 
+    /// [`query_param`](Self::query_param) for text that reaches the
+    /// database: a NUL character, which PostgreSQL cannot take, is a 422
+    /// naming the parameter.
+    pub fn text_param(&self, name: &str) -> Result<Option<String>, ApiError> {
+        // TEXT_PARAM_PATTERN states this rule in the OpenAPI document.
+        match self.query_param(name) {
+            Some(value) if value.contains('\0') => {
+                Err(ApiError::invalid(name, "must not contain NUL characters (%00)"))
+            }
+            value => Ok(value),
+        }
+    }
+
+    /// The page a list route is asked for: `limit` and `offset`, within
+    /// [`Page`]'s bounds (422 naming the parameter otherwise). Every list
+    /// reads them here.
+    pub fn page(&self) -> Result<Page, ApiError> {
+        Ok(Page::from_query(self.query())?)
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.inner.header(name).and_then(|v| v.as_str())
+        self.inner.header(name)
     }
 
     /// The body as `T`: 415 unless it is JSON, 413 above 1 MiB, 400 if it is
@@ -92,6 +137,10 @@ impl ApiRequest {
         Ok(body)
     }
 }
+
+/// A text query parameter (`q`, `status`, `tag`) as a regular expression:
+/// anything but NUL, which PostgreSQL's text cannot hold.
+pub const TEXT_PARAM_PATTERN: &str = "^[^\\u0000]*$";
 
 /// JSON text → `T`, with the error split the API promises.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

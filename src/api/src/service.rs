@@ -1,52 +1,114 @@
-//! The WASI P3 entry of the feature components ([`export_service!`]).
+//! The WASI P3 entry of the feature components ([`export_service!`]), and
+//! the one place the HTTP side chooses its Spin generation: spin-sdk 6 for
+//! Spin 4 (stable `wasi:http@0.3.0-rc-2026-03-15`) by default, spin-sdk
+//! 5.2's `wasip3-unstable` (`@0.3.0-rc-2026-01-06`, Spin 3.6 only) in the
+//! `mewayz_spin3` build. A component of the wrong generation stops the whole
+//! app from starting, so the two are never mixed in one build.
 //!
-//! Spin reuses a P3 component's instance across requests (Spin 3.6.3: up to
-//! 128 requests, 16 at a time), which lets an instance keep its database
-//! connection (`mewayz_store::Db`). Here the request's body is read, within
-//! the size limit, before any route runs; routes are synchronous, so the
-//! requests an instance holds never interleave inside one: no transaction
-//! spans an `await`, and no request sees another's half-done work.
+//! Spin reuses a P3 component's instance across requests (up to 128, 16 at
+//! a time). The requests an instance holds interleave where they wait on
+//! the host (reading the body, every database call on Spin 4): each has its
+//! own connection for that (`mewayz_store::Db`), and nothing of a request is
+//! kept in the instance.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use spin_sdk::http::{Method, Request, Response};
 
-use crate::{ApiError, request::MAX_BODY_BYTES};
+use crate::{
+    ApiError,
+    http::{Method, Request, Response},
+    request::MAX_BODY_BYTES,
+};
 
-/// What a feature component answers: a whole body, already built.
-pub type Answer = http::Response<Full<Bytes>>;
+#[cfg(not(mewayz_spin3))]
+#[doc(hidden)]
+pub mod sdk {
+    pub use spin_sdk::{
+        http::{FromRequest, IntoResponse, Request as IncomingRequest},
+        wasip3,
+    };
 
-/// Reads `req` whole and answers it with `handle`.
-pub async fn serve(req: spin_sdk::http_wasip3::Request, handle: fn(Request) -> Response) -> Answer {
-    let (parts, body) = req.into_parts();
+    /// The variable's value; `Ok(None)` when the component does not
+    /// define it.
+    pub async fn variable(name: &str) -> Result<Option<String>, String> {
+        match spin_sdk::variables::get(name).await {
+            Ok(value) => Ok(Some(value)),
+            Err(spin_sdk::variables::Error::Undefined(_)) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
+
+#[cfg(mewayz_spin3)]
+#[doc(hidden)]
+pub mod sdk {
+    pub use spin_sdk::http_wasip3::{FromRequest, IntoResponse, Request as IncomingRequest, wasip3};
+
+    /// The variable's value; `Ok(None)` when the component does not
+    /// define it.
+    pub async fn variable(name: &str) -> Result<Option<String>, String> {
+        match spin_sdk::variables::get(name) {
+            Ok(value) => Ok(Some(value)),
+            Err(spin_sdk::variables::Error::Undefined(_)) => Ok(None),
+            Err(err) => Err(err.to_string()),
+        }
+    }
+}
+
+use sdk::wasip3::http::types;
+
+/// Exports `handle` (a feature component's `async fn(Request) -> Response`)
+/// as the component's WASI P3 HTTP handler.
+#[macro_export]
+macro_rules! export_service {
+    ($handle:path) => {
+        #[cfg(target_arch = "wasm32")]
+        struct MewayzService;
+        #[cfg(target_arch = "wasm32")]
+        $crate::service::sdk::wasip3::http::service::export!(MewayzService);
+        #[cfg(target_arch = "wasm32")]
+        impl $crate::service::sdk::wasip3::exports::http::handler::Guest for MewayzService {
+            async fn handle(
+                request: $crate::service::sdk::wasip3::http::types::Request,
+            ) -> ::std::result::Result<
+                $crate::service::sdk::wasip3::http::types::Response,
+                $crate::service::sdk::wasip3::http::types::ErrorCode,
+            > {
+                $crate::service::serve(request, $handle).await
+            }
+        }
+    };
+}
+
+/// Reads `request` whole and answers it with `handle`.
+pub async fn serve(
+    request: types::Request,
+    handle: impl AsyncFnOnce(Request) -> Response,
+) -> Result<types::Response, types::ErrorCode> {
+    let request = <sdk::IncomingRequest as sdk::FromRequest>::from_request(request)?;
+    let (parts, body) = request.into_parts();
     let response = match read_body(body).await {
-        Ok(body) => handle(
-            Request::builder()
-                .method(method(&parts.method))
-                .uri(parts.uri.to_string())
-                .headers(&parts.headers)
-                .body(body)
-                .build(),
-        ),
+        Ok(body) => {
+            let headers = parts.headers.iter().map(|(name, value)| (name.to_string(), value.as_bytes().to_vec()));
+            let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+            handle(Request::new(Method::new(parts.method.as_str()), target, headers.collect(), body)).await
+        }
         Err(why) => {
             eprintln!("{} {} -> 400: the request body could not be read: {why}", parts.method, parts.uri.path());
             ApiError::unreadable_body().into_response()
         }
     };
-    // The instance's request boundary, for every P3 component: a kept
-    // connection that broke during the request is closed here.
-    mewayz_store::finish_request();
-    answer(response)
+    sdk::IntoResponse::into_response(answer(response))
 }
 
 /// The body, or its first `MAX_BODY_BYTES + 1` bytes: enough for the route
 /// to answer 413 without the instance holding more of a body it refuses.
 async fn read_body(
-    mut body: impl http_body::Body<Data = Bytes, Error: std::fmt::Display> + Unpin,
+    mut body: impl http_body::Body<Data = Bytes, Error: std::fmt::Debug> + Unpin,
 ) -> Result<Vec<u8>, String> {
     let mut read = Vec::new();
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|e| e.to_string())?;
+        let frame = frame.map_err(|e| format!("{e:?}"))?;
         if let Ok(data) = frame.into_data() {
             let room = MAX_BODY_BYTES + 1 - read.len();
             read.extend_from_slice(&data[..data.len().min(room)]);
@@ -58,30 +120,15 @@ async fn read_body(
     Ok(read)
 }
 
-fn method(method: &http::Method) -> Method {
-    match *method {
-        http::Method::GET => Method::Get,
-        http::Method::HEAD => Method::Head,
-        http::Method::POST => Method::Post,
-        http::Method::PUT => Method::Put,
-        http::Method::DELETE => Method::Delete,
-        http::Method::PATCH => Method::Patch,
-        http::Method::OPTIONS => Method::Options,
-        http::Method::CONNECT => Method::Connect,
-        http::Method::TRACE => Method::Trace,
-        ref other => Method::Other(other.as_str().to_string()),
-    }
-}
-
-fn answer(response: Response) -> Answer {
-    let mut builder = http::Response::builder().status(*response.status());
+fn answer(response: Response) -> http::Response<Full<Bytes>> {
+    let mut builder = http::Response::builder().status(response.status());
     for (name, value) in response.headers() {
-        builder = builder.header(name, value.as_bytes());
+        builder = builder.header(name, value);
     }
     // A whole body of known length: without it Spin sends the answer
     // chunked, in writes small enough for Nagle's algorithm and the
     // client's delayed ACK to hold some of them back 40 ms.
-    let status = *response.status();
+    let status = response.status();
     let bodiless = status < 200 || status == 204 || status == 304;
     if !bodiless && response.header("content-length").is_none() {
         builder = builder.header("content-length", response.body().len());
@@ -92,4 +139,26 @@ fn answer(response: Response) -> Answer {
         *failed.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
         failed
     })
+}
+
+/// The Spin 3.6 build's WASI P2 entry (spin-sdk 5.2 `#[http_component]`),
+/// for the one component that stays P2 there (accounts: see its crate).
+#[cfg(mewayz_spin3)]
+pub async fn serve_p2(
+    request: spin_sdk::http::Request,
+    handle: impl AsyncFnOnce(Request) -> Response,
+) -> spin_sdk::http::Response {
+    let headers = request.headers().map(|(name, value)| (name.to_string(), value.as_bytes().to_vec())).collect();
+    let target = match request.query() {
+        "" => request.path().to_string(),
+        query => format!("{}?{query}", request.path()),
+    };
+    let method = Method::new(request.method().to_string());
+    let response = handle(Request::new(method, &target, headers, request.into_body())).await;
+    let mut builder = spin_sdk::http::Response::builder();
+    builder.status(response.status());
+    for (name, value) in response.headers() {
+        builder.header(name, value);
+    }
+    builder.body(response.into_body()).build()
 }

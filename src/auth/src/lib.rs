@@ -11,4 +11,4 @@ mod token;
 
 pub use bearer::bearer_token;
 pub use password::{hash_password, verify_against_nobody, verify_password};
-pub use token::{AuthSecret, Claims, TOKEN_TTL_SECONDS, TokenError, issue_token, verify_token};
+pub use token::{AuthSecret, Claims, SigningError, TOKEN_TTL_SECONDS, TokenError, issue_token, verify_token};

@@ -50,13 +50,18 @@ pub enum TokenError {
     Invalid,
 }
 
+/// A token could not be signed: jsonwebtoken's reason, for the server log
+/// (it never holds the secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningError(pub String);
+
 /// Signs a new token for `user_id` at session version `ver`, issued at `now`
-/// (Unix seconds), with a fresh random id.
-pub fn issue_token(secret: &AuthSecret, user_id: &str, ver: i64, now: u64) -> String {
+/// (Unix seconds), with a fresh random id. HS256 over plain claims does not
+/// fail in practice; if it ever does, the caller answers 500.
+pub fn issue_token(secret: &AuthSecret, user_id: &str, ver: i64, now: u64) -> Result<String, SigningError> {
     let claims =
         Claims { sub: user_id.to_string(), iat: now, exp: now + TOKEN_TTL_SECONDS, jti: mewayz_time::new_id(), ver };
-    encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding)
-        .expect("HS256 signing of plain claims cannot fail")
+    encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding).map_err(|e| SigningError(e.to_string()))
 }
 
 /// Checks a token's signature (HS256 only: "none" and every other algorithm
@@ -105,13 +110,13 @@ mod tests {
 
     #[test]
     fn a_token_round_trips_until_it_expires() {
-        let token = issue_token(&secret(), "user-1", 3, NOW);
+        let token = issue_token(&secret(), "user-1", 3, NOW).unwrap();
         let claims = verify_token(&secret(), &token, NOW + 10).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.iat, claims.exp, claims.ver),
             ("user-1", NOW, NOW + TOKEN_TTL_SECONDS, 3)
         );
-        let other = verify_token(&secret(), &issue_token(&secret(), "user-1", 3, NOW), NOW).unwrap();
+        let other = verify_token(&secret(), &issue_token(&secret(), "user-1", 3, NOW).unwrap(), NOW).unwrap();
         assert_ne!(claims.jti, other.jti, "every token has its own id");
         assert!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS - 1).is_ok());
         assert_eq!(verify_token(&secret(), &token, NOW + TOKEN_TTL_SECONDS), Err(TokenError::Invalid));
@@ -119,7 +124,7 @@ mod tests {
 
     #[test]
     fn another_secret_or_a_changed_payload_is_refused() {
-        let token = issue_token(&secret(), "user-1", 3, NOW);
+        let token = issue_token(&secret(), "user-1", 3, NOW).unwrap();
         let other = AuthSecret::new("another secret that is long enough").unwrap();
         assert_eq!(verify_token(&other, &token, NOW), Err(TokenError::Invalid));
 
@@ -172,7 +177,7 @@ mod tests {
 
     #[test]
     fn tokens_issued_in_the_future_are_refused() {
-        let token = issue_token(&secret(), "user-1", 3, NOW + 3600);
+        let token = issue_token(&secret(), "user-1", 3, NOW + 3600).unwrap();
         assert_eq!(verify_token(&secret(), &token, NOW), Err(TokenError::Invalid));
     }
 }

@@ -1,9 +1,9 @@
 //! Link-in-bio sites: a module of the resource core. Published sites are
 //! served to the public by the `public-pages` component at `/p/{slug}`.
 
+use mewayz_api::http::{Request, Response};
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::value, store::Record};
 use serde_json::{Map, Value, json};
-use spin_sdk::http::{Request, Response};
 
 static FIELDS: [Field; 9] = [
     Field::required("title", Kind::Text { max: 200 }),
@@ -48,6 +48,6 @@ mewayz_api::export_service!(handle);
 /// Serves one request. Spin calls it through the WASI P3 entry
 /// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-pub fn handle(req: Request) -> Response {
-    mewayz_resources::serve(req, &BIO_SITES)
+pub async fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &BIO_SITES).await
 }

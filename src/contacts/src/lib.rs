@@ -1,8 +1,8 @@
 //! CRM contacts: a module of the resource core.
 
+use mewayz_api::http::{Request, Response};
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::value};
 use serde_json::{Map, Value, json};
-use spin_sdk::http::{Request, Response};
 
 static FIELDS: [Field; 9] = [
     Field::required("first_name", Kind::Text { max: 100 }),
@@ -32,6 +32,6 @@ mewayz_api::export_service!(handle);
 /// Serves one request. Spin calls it through the WASI P3 entry
 /// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-pub fn handle(req: Request) -> Response {
-    mewayz_resources::serve(req, &CONTACTS)
+pub async fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &CONTACTS).await
 }

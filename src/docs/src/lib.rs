@@ -4,6 +4,11 @@
 //! Spin capability — so the contract can be read even when nothing else
 //! works. `routes` holds the logic and is tested natively; `component`
 //! adapts it to `fermyon:spin/inbound-http`.
+//!
+//! Its entry is not the feature components' `mewayz_api::export_service!`:
+//! that is a WASI P3 handler, which imports WASI. Like the probe, this one
+//! exports Spin's import-free inbound-http interface (README, "Why the probe
+//! is built this way").
 
 pub mod routes;
 

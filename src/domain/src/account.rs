@@ -1,31 +1,44 @@
 use crate::Invalid;
 
-/// A trimmed, lower-cased email address of plausible shape.
+/// A trimmed, lower-cased email address of plausible shape: white space
+/// around it, a local part of 1 to 64 characters that are not white space,
+/// control characters or `@`, then `@` and a domain of two or more
+/// dot-separated labels of ASCII letters, digits and hyphens (international
+/// domains in their ASCII form); at most 254 characters as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
 
+/// `İ`, the one character whose lower case is longer (`i̇`, two): refused, so
+/// an address is no longer once stored than the limits it was checked by.
+const DOTTED_CAPITAL_I: char = '\u{130}';
+
 impl Email {
-    pub const MAX_LEN: usize = 254;
+    pub const MAX_CHARS: usize = 254;
+    const LOCAL_MAX_CHARS: usize = 64;
 
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, Invalid> {
-        let email = raw.trim().to_lowercase();
         let invalid = || Invalid::new(field, "must be an email address like name@example.com");
-        if email.is_empty() || email.len() > Self::MAX_LEN {
+        if raw.chars().count() > Self::MAX_CHARS {
             return Err(invalid());
         }
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
-        let domain_ok = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
-        let local_ok = !local.is_empty()
-            && local.len() <= 64
-            && !local.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@');
-        if !(domain_ok && local_ok) {
+        let (local, domain) = raw.trim().split_once('@').ok_or_else(invalid)?;
+        let local_ok = (1..=Self::LOCAL_MAX_CHARS).contains(&local.chars().count())
+            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@' && c != DOTTED_CAPITAL_I);
+        let label_ok = |label: &str| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let domain_ok = domain.contains('.') && domain.split('.').all(label_ok);
+        if !(local_ok && domain_ok) {
             return Err(invalid());
         }
-        Ok(Self(email))
+        Ok(Self(raw.trim().to_lowercase()))
+    }
+
+    /// The rule of [`Email::parse`] as a regular expression.
+    pub fn pattern() -> String {
+        use crate::text::{CONTROL, WHITE_SPACE};
+        format!(
+            "^[{WHITE_SPACE}]*[^{WHITE_SPACE}{CONTROL}@\\u0130]{{1,{}}}@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+[{WHITE_SPACE}]*$",
+            Self::LOCAL_MAX_CHARS
+        )
     }
 
     pub fn as_str(&self) -> &str {
@@ -68,8 +81,10 @@ impl std::fmt::Debug for Password {
 pub struct FullName(String);
 
 impl FullName {
+    pub const RULE: crate::TextRule = crate::display_name_rule(100);
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        crate::display_name("full_name", raw, 100).map(Self)
+        crate::display_name("full_name", raw, Self::RULE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -85,6 +100,14 @@ mod tests {
     fn emails_are_trimmed_and_lower_cased() {
         let email = Email::parse("email", "  Ada.Lovelace@Example.COM ").unwrap();
         assert_eq!(email.as_str(), "ada.lovelace@example.com");
+    }
+
+    #[test]
+    fn an_address_is_no_longer_stored_than_checked() {
+        let longer: Vec<char> = ('\0'..='\u{10FFFF}').filter(|c| c.to_lowercase().count() > 1).collect();
+        assert_eq!(longer, [DOTTED_CAPITAL_I], "the one character whose lower case is longer");
+        assert!(Email::parse("email", "\u{130}da@example.com").is_err());
+        assert_eq!(Email::parse("email", "ÄDA@Example.com").unwrap().as_str(), "äda@example.com");
     }
 
     #[test]

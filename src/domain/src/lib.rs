@@ -4,11 +4,15 @@
 mod account;
 mod page;
 mod role;
+#[cfg(feature = "openapi")]
+pub mod schema;
+mod text;
 mod workspace;
 
 pub use account::{Email, FullName, Password};
 pub use page::Page;
 pub use role::{MemberChange, Role, RoleError};
+pub use text::{CONTROL, Chars, TextRule, WHITE_SPACE};
 pub use workspace::{Slug, WorkspaceName, WorkspaceText};
 
 /// Input that does not satisfy a domain rule. `field` names the JSON field.
@@ -32,12 +36,12 @@ impl std::fmt::Display for Invalid {
 
 impl std::error::Error for Invalid {}
 
-/// A display name: trimmed, 1 to `max` characters, no control characters.
-fn display_name(field: &'static str, raw: &str, max: usize) -> Result<String, Invalid> {
-    let name = raw.trim();
-    let chars = name.chars().count();
-    if chars == 0 || chars > max || name.chars().any(char::is_control) {
-        return Err(Invalid::new(field, format!("must be 1 to {max} printable characters")));
-    }
-    Ok(name.to_string())
+/// A display name: 1 to `max` characters as sent, no control characters,
+/// not only white space; kept trimmed.
+pub(crate) const fn display_name_rule(max: usize) -> TextRule {
+    TextRule { max, chars: Chars::Line, blank: false }
+}
+
+fn display_name(field: &'static str, raw: &str, rule: TextRule) -> Result<String, Invalid> {
+    rule.check(raw).map(String::from).ok_or_else(|| Invalid::new(field, format!("must be {}", rule.describe())))
 }

@@ -10,6 +10,15 @@ pub struct Page {
 impl Page {
     pub const DEFAULT_LIMIT: u32 = 50;
     pub const MAX_LIMIT: u32 = 100;
+    /// What SQL's OFFSET takes (`i64`).
+    pub const MAX_OFFSET: u64 = i64::MAX as u64;
+
+    /// `offset` as SQL takes it: [`Page::from_query`] keeps it within `i64`
+    /// (a `Page` built by hand past that gets the largest offset, which
+    /// skips every row).
+    pub fn offset_i64(&self) -> i64 {
+        i64::try_from(self.offset).unwrap_or(i64::MAX)
+    }
 
     /// Reads `limit` and `offset` from a URL query string.
     pub fn from_query(query: &str) -> Result<Self, Invalid> {
@@ -27,7 +36,7 @@ impl Page {
                     page.offset = value
                         .parse()
                         .ok()
-                        .filter(|o| *o <= i64::MAX as u64)
+                        .filter(|o| *o <= Self::MAX_OFFSET)
                         .ok_or_else(|| Invalid::new("offset", "must be a non-negative integer"))?
                 }
                 _ => {}

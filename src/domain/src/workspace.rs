@@ -1,12 +1,15 @@
 use crate::Invalid;
 
-/// A workspace's name: trimmed, 1 to 100 printable characters.
+/// A workspace's name: 1 to 100 printable characters, not only white
+/// space; kept trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceName(String);
 
 impl WorkspaceName {
+    pub const RULE: crate::TextRule = crate::display_name_rule(100);
+
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        crate::display_name("name", raw, 100).map(Self)
+        crate::display_name("name", raw, Self::RULE).map(Self)
     }
 
     pub fn as_str(&self) -> &str {
@@ -19,12 +22,16 @@ impl WorkspaceName {
 pub struct Slug(String);
 
 impl Slug {
+    pub const MIN_LEN: usize = 3;
+    pub const MAX_LEN: usize = 64;
+    /// Runs of `a-z0-9` joined by single hyphens: what [`Slug::parse`] checks.
+    pub const PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, Invalid> {
-        let ok = (3..=64).contains(&raw.len())
-            && raw.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !raw.starts_with('-')
-            && !raw.ends_with('-')
-            && !raw.contains("--");
+        let ok = (Self::MIN_LEN..=Self::MAX_LEN).contains(&raw.len())
+            && raw
+                .split('-')
+                .all(|run| !run.is_empty() && run.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if !ok {
             return Err(Invalid::new(field, "must be 3 to 64 characters of a-z, 0-9 and single hyphens inside"));
         }
@@ -54,16 +61,19 @@ impl Slug {
     }
 }
 
-/// Free text such as a description: at most `max` characters, trimmed.
+/// Free text such as a description: at most `max` characters as sent, kept
+/// trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceText(String);
 
 impl WorkspaceText {
+    pub const fn rule(max: usize) -> crate::TextRule {
+        crate::TextRule { max, chars: crate::Chars::Any, blank: true }
+    }
+
     pub fn parse(field: &'static str, raw: &str, max: usize) -> Result<Self, Invalid> {
-        let text = raw.trim();
-        if text.chars().count() > max {
-            return Err(Invalid::new(field, format!("must be at most {max} characters")));
-        }
+        let rule = Self::rule(max);
+        let text = rule.check(raw).ok_or_else(|| Invalid::new(field, format!("must be {}", rule.describe())))?;
         Ok(Self(text.to_string()))
     }
 

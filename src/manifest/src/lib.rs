@@ -9,6 +9,12 @@ use std::{
 
 use serde::Deserialize;
 
+pub mod crates;
+pub mod route;
+
+pub use crates::ComponentCrate;
+pub use route::Route;
+
 #[derive(Debug, Deserialize)]
 pub struct Manifest {
     pub application: Application,
@@ -42,6 +48,18 @@ impl HttpTrigger {
     }
 }
 
+/// The crate folder a build command builds: the one argument of
+/// `cargo run ... -p build-component -- CRATE`.
+pub fn built_from(command: &str) -> Option<&str> {
+    let (_, args) = command.split_once("build-component -- ")?;
+    let mut words = args.split_whitespace();
+    let crate_dir = words.next()?;
+    words.next().is_none().then_some(crate_dir)
+}
+
+/// Where the Spin 3.6 build writes its manifest, relative to the root.
+pub const SPIN3_MANIFEST: &str = "target/spin3/spin.toml";
+
 impl Manifest {
     /// Reads `<root>/spin.toml`.
     pub fn load(root: &Path) -> Result<Manifest, String> {
@@ -55,6 +73,22 @@ impl Manifest {
         self.trigger.http.iter().find(|t| t.public_route() == Some(route)).map(|t| t.component.as_str())
     }
 
+    /// Every public route with the component it serves.
+    pub fn public_routes(&self) -> Result<Vec<(Route, &str)>, String> {
+        self.trigger
+            .http
+            .iter()
+            .filter_map(|t| t.public_route().map(|r| (r, t.component.as_str())))
+            .map(|(r, c)| Route::parse(r).map(|r| (r, c)).ok_or_else(|| format!("{r:?} is not a route")))
+            .collect()
+    }
+
+    /// The component Spin routes `path` to, if any.
+    pub fn component_serving(&self, path: &str) -> Option<&str> {
+        let routes = self.public_routes().ok()?;
+        routes.into_iter().filter(|(r, _)| r.matches(path)).max_by(|(a, _), (b, _)| a.precedence(b)).map(|(_, c)| c)
+    }
+
     /// A component's routes; private ones shown as `(private)`.
     pub fn routes_of(&self, component: &str) -> Vec<String> {
         self.trigger
@@ -66,10 +100,23 @@ impl Manifest {
     }
 
     /// The wasm file a component runs, relative to the repository root.
-    pub fn source(&self, component: &str) -> &str {
-        self.component[component]["source"]
-            .as_str()
-            .unwrap_or_else(|| panic!("component {component} has no local `source` path"))
+    pub fn source(&self, component: &str) -> Result<&str, String> {
+        let entry = self.component.get(component).ok_or_else(|| format!("spin.toml has no component {component}"))?;
+        entry
+            .get("source")
+            .and_then(toml::Value::as_str)
+            .ok_or_else(|| format!("component {component} has no local `source` path"))
+    }
+
+    /// The crate a component is built from (its build command's argument).
+    pub fn crate_of(&self, component: &str) -> Result<&str, String> {
+        let entry = self.component.get(component).ok_or_else(|| format!("spin.toml has no component {component}"))?;
+        entry
+            .get("build")
+            .and_then(|b| b.get("command"))
+            .and_then(toml::Value::as_str)
+            .and_then(built_from)
+            .ok_or_else(|| format!("component {component}: its build command is not `... -p build-component -- CRATE`"))
     }
 
     /// The component's manifest keys other than its source and build settings:
@@ -103,8 +150,25 @@ impl Manifest {
         Ok(())
     }
 
+    /// Builds every component for Spin 3.6 under `root` and writes that
+    /// build's manifest, `target/spin3/spin.toml` (see build-component).
+    pub fn build_spin3(root: &Path) -> Result<PathBuf, String> {
+        let command = "cargo run --quiet --release -p build-component -- --spin3 --all";
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(root)
+            .env_remove("CARGO_TARGET_DIR")
+            .status()
+            .map_err(|e| format!("running {command:?}: {e}"))?;
+        if !status.success() {
+            return Err(format!("the Spin 3.6 build failed ({status}): {command}"));
+        }
+        Ok(root.join(SPIN3_MANIFEST))
+    }
+
     /// Absolute path of a component's built wasm under `root`.
-    pub fn wasm_path(&self, root: &Path, component: &str) -> PathBuf {
-        root.join(self.source(component))
+    pub fn wasm_path(&self, root: &Path, component: &str) -> Result<PathBuf, String> {
+        Ok(root.join(self.source(component)?))
     }
 }

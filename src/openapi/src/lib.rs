@@ -3,24 +3,100 @@
 //! each crate's `openapi` feature, never in a component build), the business
 //! modules' schemas come from their `ModuleSpec`s, and the error shape is the
 //! `ErrorBody` every error answer is serialized from. The operations are
-//! listed here; tests/openapi.rs checks them against spin.toml's routes.
+//! listed here and held against spin.toml's routes (routes.rs, written by
+//! `cargo run -p generate`) whenever the document is built: a path no
+//! route serves, or a route with no operation, fails the build of the docs
+//! component.
 //!
 //! The `openapi` component embeds this document at build time and serves it
 //! with no imports at all.
 
 mod modules;
+mod routes;
 
+use mewayz_api::TEXT_PARAM_PATTERN;
+use mewayz_domain::Page;
+use mewayz_manifest::Route;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 
+/// Why the document could not be built.
+#[derive(Debug)]
+pub enum DocumentError {
+    /// A derived schema did not turn into JSON (utoipa's types always do).
+    Json(serde_json::Error),
+    /// The operations and spin.toml's routes disagree.
+    Routes(Vec<String>),
+}
+
+impl std::fmt::Display for DocumentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocumentError::Json(e) => write!(f, "a schema is not JSON: {e}"),
+            DocumentError::Routes(problems) => {
+                write!(f, "the operations and spin.toml's routes disagree: {}", problems.join("; "))
+            }
+        }
+    }
+}
+
+impl std::error::Error for DocumentError {}
+
+impl From<serde_json::Error> for DocumentError {
+    fn from(e: serde_json::Error) -> Self {
+        DocumentError::Json(e)
+    }
+}
+
+/// Where operation paths and routes disagree: a path no route serves, or a
+/// route no operation is under.
+fn route_problems(paths: &[&str], routes: &[(&str, &str)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let parsed: Vec<(Route, &str)> = routes
+        .iter()
+        .filter_map(|(route, component)| match Route::parse(route) {
+            Some(parsed) => Some((parsed, *component)),
+            None => {
+                problems.push(format!("{route} ({component}) is not a route"));
+                None
+            }
+        })
+        .collect();
+    let mut covered = vec![false; parsed.len()];
+    for path in paths {
+        let concrete: Vec<&str> = path.split('/').map(|s| if s.starts_with('{') { "sample-1" } else { s }).collect();
+        let concrete = concrete.join("/");
+        let serving = parsed
+            .iter()
+            .enumerate()
+            .filter(|(_, (r, _))| r.matches(&concrete))
+            .max_by(|a, b| a.1.0.precedence(&b.1.0));
+        match serving {
+            Some((index, _)) => covered[index] = true,
+            None => problems.push(format!("the document names {path}, which no route in spin.toml serves")),
+        }
+    }
+    for ((route, component), covered) in parsed.iter().zip(covered) {
+        if !covered {
+            problems.push(format!("route {} ({component}) has no operation in the document", route.as_str()));
+        }
+    }
+    problems
+}
+
 /// The document, as JSON.
-pub fn document() -> Value {
+pub fn document() -> Result<Value, DocumentError> {
     let mut paths = Map::new();
-    for op in operations() {
+    let operations = operations();
+    let problems = route_problems(&operations.iter().map(|op| op.path.as_str()).collect::<Vec<_>>(), routes::ROUTES);
+    if !problems.is_empty() {
+        return Err(DocumentError::Routes(problems));
+    }
+    for op in operations {
         let item = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
         item[op.method] = op.to_json();
     }
-    json!({
+    Ok(json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Mewayz API",
@@ -39,7 +115,7 @@ pub fn document() -> Value {
         ],
         "paths": paths,
         "components": {
-            "schemas": schemas(),
+            "schemas": schemas()?,
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                     "description": "The access_token from register or login"},
@@ -50,43 +126,49 @@ pub fn document() -> Value {
                 "Retry-After": {"description": "Seconds to wait before retrying", "schema": {"type": "integer"}},
             },
         },
-    })
+    }))
 }
 
 /// Every named schema: derived ones with what they refer to, and the modules'.
-fn schemas() -> Map<String, Value> {
+fn schemas() -> Result<Map<String, Value>, serde_json::Error> {
     let mut out = Map::new();
-    fn add<T: ToSchema>(out: &mut Map<String, Value>) {
+    fn add<T: ToSchema>(out: &mut Map<String, Value>) -> Result<(), serde_json::Error> {
         let mut all = vec![(T::name().to_string(), T::schema())];
         T::schemas(&mut all);
         for (name, schema) in all {
-            out.insert(name, serde_json::to_value(schema).expect("a schema serializes"));
+            out.insert(name, serde_json::to_value(schema)?);
         }
+        Ok(())
     }
-    add::<mewayz_api::ErrorBody>(&mut out);
-    add::<mewayz_api::ErrorDetail>(&mut out);
-    add::<mewayz_domain::Role>(&mut out);
-    add::<mewayz_store::users::User>(&mut out);
-    add::<mewayz_accounts::Registration>(&mut out);
-    add::<mewayz_accounts::Credentials>(&mut out);
-    add::<mewayz_accounts::PasswordChange>(&mut out);
-    add::<mewayz_accounts::Session>(&mut out);
-    add::<mewayz_sessions::Me>(&mut out);
-    add::<mewayz_store::workspaces::Workspace>(&mut out);
-    add::<mewayz_workspaces::NewWorkspace>(&mut out);
-    add::<mewayz_workspaces::WorkspacePatch>(&mut out);
-    add::<mewayz_workspaces::WorkspaceList>(&mut out);
-    add::<mewayz_store::members::Member>(&mut out);
-    add::<mewayz_members::NewMember>(&mut out);
-    add::<mewayz_members::RoleChange>(&mut out);
-    add::<mewayz_members::MemberList>(&mut out);
-    add::<mewayz_store::invitations::Invitation>(&mut out);
-    add::<mewayz_store::invitations::Received>(&mut out);
-    add::<mewayz_store::invitations::WorkspaceName>(&mut out);
-    add::<mewayz_invitations::ReceivedList>(&mut out);
-    add::<mewayz_invitations::PendingList>(&mut out);
+    add::<mewayz_api::ErrorBody>(&mut out)?;
+    add::<mewayz_api::ErrorDetail>(&mut out)?;
+    add::<mewayz_domain::Role>(&mut out)?;
+    add::<mewayz_store::users::User>(&mut out)?;
+    add::<mewayz_accounts::Registration>(&mut out)?;
+    add::<mewayz_accounts::Credentials>(&mut out)?;
+    add::<mewayz_accounts::PasswordChange>(&mut out)?;
+    add::<mewayz_accounts::Session>(&mut out)?;
+    add::<mewayz_sessions::Me>(&mut out)?;
+    add::<mewayz_store::workspaces::Workspace>(&mut out)?;
+    add::<mewayz_workspaces::NewWorkspace>(&mut out)?;
+    add::<mewayz_workspaces::WorkspacePatch>(&mut out)?;
+    add::<mewayz_store::members::Member>(&mut out)?;
+    add::<mewayz_members::NewMember>(&mut out)?;
+    add::<mewayz_members::RoleChange>(&mut out)?;
+    add::<mewayz_store::invitations::Invitation>(&mut out)?;
+    add::<mewayz_store::invitations::Received>(&mut out)?;
+    add::<mewayz_store::invitations::WorkspaceName>(&mut out)?;
     for (spec, stem) in modules::all() {
-        out.extend(modules::schemas(spec, stem));
+        out.extend(modules::schemas(spec, stem)?);
+    }
+    // Every list has the one shape (mewayz_api::ListPage).
+    for (name, item) in [
+        ("WorkspaceList", "Workspace"),
+        ("MemberList", "Member"),
+        ("ReceivedList", "Received"),
+        ("PendingList", "Invitation"),
+    ] {
+        out.insert(name.into(), list_schema(item));
     }
     for (name, schema) in [
         (
@@ -118,7 +200,7 @@ fn schemas() -> Map<String, Value> {
     ] {
         out.insert(name.into(), schema);
     }
-    out
+    Ok(out)
 }
 
 /// One operation of the document.
@@ -127,6 +209,9 @@ pub struct Operation {
     pub path: String,
     id: String,
     summary: String,
+    /// Rules of the operation no schema states (between fields, against
+    /// other records), with the status that refuses them.
+    description: Option<&'static str>,
     tag: &'static str,
     auth: Auth,
     params: Vec<Value>,
@@ -239,6 +324,9 @@ impl Operation {
             "tags": [self.tag],
             "responses": responses,
         });
+        if let Some(rules) = self.description {
+            op["description"] = json!(format!("Beyond the schema: {rules}."));
+        }
         match self.auth {
             Auth::None => op["security"] = json!([]),
             Auth::Bearer => op["security"] = json!([{"bearer": []}]),
@@ -276,10 +364,47 @@ fn query(name: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
 }
 
+/// What every list answers (mewayz_api::ListPage): a page of `item`s.
+pub(crate) fn list_schema(item: &str) -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "data": {"type": "array", "items": schema_ref(item)},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "offset": {"type": "integer", "minimum": 0},
+        },
+        "required": ["data", "total", "limit", "offset"],
+    })
+}
+
+/// A list route: `GET`, bearer auth, `limit` and `offset`, 422 for either
+/// out of bounds.
+fn list_op(
+    path: &str,
+    id: &str,
+    summary: &str,
+    tag: &'static str,
+    schema: &'static str,
+    errors: &'static [u16],
+) -> Operation {
+    let mut list = op("get", path, id, summary, tag, Auth::Bearer, None, Answer::Json(200, schema), errors);
+    list.params = page_params();
+    list
+}
+
 fn page_params() -> Vec<Value> {
     vec![
-        query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 50}), "page size"),
-        query("offset", json!({"type": "integer", "minimum": 0, "default": 0}), "records to skip"),
+        query(
+            "limit",
+            json!({"type": "integer", "minimum": 1, "maximum": Page::MAX_LIMIT, "default": Page::DEFAULT_LIMIT}),
+            "page size",
+        ),
+        query(
+            "offset",
+            json!({"type": "integer", "minimum": 0, "maximum": Page::MAX_OFFSET, "default": 0}),
+            "records to skip",
+        ),
     ]
 }
 
@@ -300,6 +425,7 @@ fn op(
         path: path.into(),
         id: id.into(),
         summary: summary.into(),
+        description: None,
         tag,
         auth,
         params: vec![],
@@ -489,16 +615,13 @@ pub fn operations() -> Vec<Operation> {
             Empty(204),
             &[401, 403, 404, 503],
         ),
-        op(
-            "get",
+        list_op(
             &format!("{ws}/members"),
             "listMembers",
             "The workspace's members",
             "members",
-            Bearer,
-            None,
-            Json(200, "MemberList"),
-            &[401, 404, 503],
+            "MemberList",
+            &[401, 404, 422, 503],
         ),
         op(
             "post",
@@ -533,16 +656,13 @@ pub fn operations() -> Vec<Operation> {
             Empty(204),
             &[401, 403, 404, 409, 503],
         ),
-        op(
-            "get",
+        list_op(
             "/api/invitations",
             "listReceivedInvitations",
             "Your pending invitations",
             "invitations",
-            Bearer,
-            None,
-            Json(200, "ReceivedList"),
-            &[401, 503],
+            "ReceivedList",
+            &[401, 422, 503],
         ),
         op(
             "post",
@@ -566,16 +686,13 @@ pub fn operations() -> Vec<Operation> {
             Empty(204),
             &[401, 404, 503],
         ),
-        op(
-            "get",
+        list_op(
             &format!("{ws}/invitations"),
             "listPendingInvitations",
             "The workspace's pending invitations (admins)",
             "invitations",
-            Bearer,
-            None,
-            Json(200, "PendingList"),
-            &[401, 403, 404, 503],
+            "PendingList",
+            &[401, 403, 404, 422, 503],
         ),
         op(
             "delete",
@@ -611,44 +728,40 @@ pub fn operations() -> Vec<Operation> {
             &[404, 503],
         ),
     ];
-    let mut list_workspaces = op(
-        "get",
+    ops.push(list_op(
         "/api/workspaces",
         "listWorkspaces",
         "Your workspaces, newest first",
         "workspaces",
-        Bearer,
-        None,
-        Json(200, "WorkspaceList"),
+        "WorkspaceList",
         &[401, 422, 503],
-    );
-    list_workspaces.params = page_params();
-    ops.push(list_workspaces);
+    ));
 
     for (spec, stem) in modules::all() {
         let (tag, one) = (spec.name, spec.singular);
         let base = format!("{ws}/{}", spec.name);
         let item = format!("{base}/{{id}}");
-        let mut list = op(
-            "get",
+        let mut list = list_op(
             &base,
             &format!("list{stem}s"),
             &format!("List {}", spec.name),
             tag,
-            Bearer,
-            None,
-            Json(200, leak(format!("{stem}List"))),
+            leak(format!("{stem}List")),
             &[401, 404, 422, 503],
         );
-        list.params = page_params();
         list.params.extend([
-            query("q", json!({"type": "string"}), "case-insensitive text search"),
-            query("status", json!({"type": "string"}), "only records with this status"),
-            query("tag", json!({"type": "string"}), "only records with this tag"),
+            query("q", json!({"type": "string", "pattern": TEXT_PARAM_PATTERN}), "case-insensitive text search"),
+            query("status", json!({"type": "string", "pattern": TEXT_PARAM_PATTERN}), "only records with this status"),
+            query("tag", json!({"type": "string", "pattern": TEXT_PARAM_PATTERN}), "only records with this tag"),
         ]);
+        let rules = spec.on_write.map(|on_write| on_write.rules);
+        let with_rules = |mut op: Operation| {
+            op.description = rules;
+            op
+        };
         ops.extend([
             list,
-            op(
+            with_rules(op(
                 "post",
                 &base,
                 &format!("create{stem}"),
@@ -658,7 +771,7 @@ pub fn operations() -> Vec<Operation> {
                 Some((&format!("New{stem}"), None)),
                 Json(201, leak(stem.to_string())),
                 &[400, 401, 403, 404, 409, 413, 415, 422, 503],
-            ),
+            )),
             op(
                 "get",
                 &format!("{base}/stats"),
@@ -681,7 +794,7 @@ pub fn operations() -> Vec<Operation> {
                 Json(200, leak(stem.to_string())),
                 &[401, 404, 503],
             ),
-            op(
+            with_rules(op(
                 "patch",
                 &item,
                 &format!("update{stem}"),
@@ -691,7 +804,7 @@ pub fn operations() -> Vec<Operation> {
                 Some((&format!("{stem}Patch"), None)),
                 Json(200, leak(stem.to_string())),
                 &[400, 401, 403, 404, 409, 413, 415, 422, 503],
-            ),
+            )),
             op(
                 "delete",
                 &item,
@@ -711,4 +824,30 @@ pub fn operations() -> Vec<Operation> {
 /// Schema names built at run time live as long as the document does.
 fn leak(name: String) -> &'static str {
     Box::leak(name.into_boxed_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_operations_name_exactly_the_routes_spin_toml_serves() {
+        let operations = operations();
+        let paths: Vec<&str> = operations.iter().map(|op| op.path.as_str()).collect();
+        assert_eq!(route_problems(&paths, routes::ROUTES), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_route_check_catches_a_missing_and_an_unserved_route() {
+        let routes = [("/api/auth/...", "accounts"), ("/api/workspaces/:workspace_id/members", "members")];
+        let problems = route_problems(&["/api/auth/login", "/api/ghosts"], &routes);
+        assert_eq!(
+            problems,
+            [
+                "the document names /api/ghosts, which no route in spin.toml serves",
+                "route /api/workspaces/:workspace_id/members (members) has no operation in the document",
+            ]
+        );
+        assert!(route_problems(&["/api/workspaces/{workspace_id}/members"], &routes[1..]).is_empty());
+    }
 }

@@ -1,7 +1,8 @@
 //! JSON Schemas of the business modules' records, derived from each
 //! module's `ModuleSpec`: the same field list the resource core validates
-//! against. The limits per field kind below restate `validate.rs`'s; keep
-//! the two in step (schemathesis checks answers against them, not inputs).
+//! against. A request's field schemas come from the resource core
+//! (`input_schema`, beside the checks); an answer's state only the stored
+//! value's type.
 
 use mewayz_resources::{Field, Kind, ModuleSpec};
 use serde_json::{Map, Value, json};
@@ -19,9 +20,9 @@ pub fn all() -> [(&'static ModuleSpec, &'static str); 5] {
 
 /// The schema of a field's value: in a request, with the limits input is
 /// checked against; in an answer, the stored value's type only.
-fn kind_schema(kind: Kind, answer: bool) -> Value {
+fn kind_schema(kind: Kind, answer: bool) -> Result<Value, serde_json::Error> {
     if answer {
-        return match kind {
+        return Ok(match kind {
             Kind::Int { .. } => json!({"type": "integer"}),
             Kind::Bool => json!({"type": "boolean"}),
             Kind::OneOf(values) => json!({"type": "string", "enum": values}),
@@ -38,63 +39,33 @@ fn kind_schema(kind: Kind, answer: bool) -> Value {
                 "required": ["id", "title", "url", "position"],
             }}),
             _ => json!({"type": "string"}),
-        };
+        });
     }
-    match kind {
-        Kind::Text { max } => json!({"type": "string", "maxLength": max}),
-        Kind::Email => json!({"type": "string", "format": "email", "maxLength": 254}),
-        Kind::Url => {
-            json!({"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/]", "maxLength": 2048})
-        }
-        Kind::Phone => {
-            json!({"type": "string", "pattern": "^[0-9 +().-]{3,32}$", "description": "with at least one digit"})
-        }
-        Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
-        Kind::Bool => json!({"type": "boolean"}),
-        Kind::OneOf(values) => json!({"type": "string", "enum": values}),
-        Kind::Currency => json!({"type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217"}),
-        Kind::DateTime => json!({"type": "string", "format": "date-time"}),
-        Kind::Tags => {
-            json!({"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 32}})
-        }
-        Kind::Slug => json!({"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "minLength": 3, "maxLength": 64}),
-        Kind::Links => {
-            let link = json!({
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
-                    "title": {"type": "string", "minLength": 1, "maxLength": 100},
-                    "url": {"type": "string", "format": "uri", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/]", "maxLength": 2048},
-                    "position": {"type": "integer", "minimum": 0, "maximum": 1000},
-                },
-                "required": ["title", "url"],
-                "additionalProperties": false,
-            });
-            json!({"type": "array", "maxItems": 50, "items": link})
-        }
-        Kind::Ref(module) => json!({"type": "string", "minLength": 1, "maxLength": 64,
-            "description": format!("the id of a record of {module}")}),
-    }
+    mewayz_resources::validate::input_schema(kind)
 }
 
-fn properties(fields: &[Field], answer: bool, nullable_optional: bool) -> Map<String, Value> {
+fn properties(
+    fields: &[Field],
+    answer: bool,
+    nullable_optional: bool,
+) -> Result<Map<String, Value>, serde_json::Error> {
     fields
         .iter()
         .map(|field| {
-            let mut schema = kind_schema(field.kind, answer);
+            let mut schema = kind_schema(field.kind, answer)?;
             if nullable_optional && !field.required {
                 schema = json!({"oneOf": [schema, {"type": "null"}]});
             }
-            (field.name.to_string(), schema)
+            Ok((field.name.to_string(), schema))
         })
         .collect()
 }
 
 /// `(name, schema)` for a module's record, its create body, its patch body,
 /// its list and its stats.
-pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
+pub fn schemas(spec: &ModuleSpec, stem: &str) -> Result<Vec<(String, Value)>, serde_json::Error> {
     let required: Vec<&str> = spec.fields.iter().filter(|f| f.required).map(|f| f.name).collect();
-    let mut record = properties(spec.fields, true, false);
+    let mut record = properties(spec.fields, true, false)?;
     for (name, schema) in [
         ("id", json!({"type": "string"})),
         ("workspace_id", json!({"type": "string"})),
@@ -115,7 +86,7 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
             record_required.push(field.name);
         }
     }
-    vec![
+    Ok(vec![
         (
             stem.to_string(),
             // Modules may add counters (a bio site's visits and clicks).
@@ -126,7 +97,7 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
             json!({
                 "type": "object",
                 // An optional field sent as null is left out.
-                "properties": properties(spec.fields, false, true),
+                "properties": properties(spec.fields, false, true)?,
                 "required": required,
                 "additionalProperties": false,
             }),
@@ -136,23 +107,11 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
             json!({
                 "type": "object",
                 "description": "A merge patch: a field left out keeps its value; null clears an optional field",
-                "properties": properties(spec.fields, false, true),
+                "properties": properties(spec.fields, false, true)?,
                 "additionalProperties": false,
             }),
         ),
-        (
-            format!("{stem}List"),
-            json!({
-                "type": "object",
-                "properties": {
-                    "data": {"type": "array", "items": {"$ref": format!("#/components/schemas/{stem}")}},
-                    "total": {"type": "integer", "minimum": 0},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-                    "offset": {"type": "integer", "minimum": 0},
-                },
-                "required": ["data", "total", "limit", "offset"],
-            }),
-        ),
+        (format!("{stem}List"), crate::list_schema(stem)),
         (
             format!("{stem}Stats"),
             json!({
@@ -164,5 +123,5 @@ pub fn schemas(spec: &ModuleSpec, stem: &str) -> Vec<(String, Value)> {
                 "required": ["total", "by_status"],
             }),
         ),
-    ]
+    ])
 }

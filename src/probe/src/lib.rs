@@ -3,6 +3,10 @@
 //! It imports nothing — no WASI, no clock, no Spin capability — so nothing the
 //! app depends on can make a probe fail or hang. `routes` holds the logic and
 //! is tested natively; `component` adapts it to `fermyon:spin/inbound-http`.
+//!
+//! Its entry is not the feature components' `mewayz_api::export_service!`:
+//! that is a WASI P3 handler, which imports WASI (README, "Why the probe is
+//! built this way").
 
 pub mod routes;
 

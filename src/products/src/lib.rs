@@ -1,13 +1,13 @@
 //! Products: a module of the resource core. Prices are integers in the
 //! currency's minor unit (cents), never floats.
 
+use mewayz_api::http::{Request, Response};
 use mewayz_resources::{
     Field, Kind, ModuleSpec, WriteError,
-    spec::{Derived, WriteContext, active_or_inactive, value},
+    spec::{Derived, HookResult, OnWrite, WriteContext, active_or_inactive, value},
 };
 use mewayz_store::Db;
 use serde_json::{Value, json};
-use spin_sdk::http::{Request, Response};
 
 const MAX_PRICE: i64 = 1_000_000_000_000;
 
@@ -24,7 +24,11 @@ static FIELDS: [Field; 9] = [
 ];
 
 /// A sale price above the price is a mistake, not a sale.
-fn check_prices(_db: &Db, write: &WriteContext<'_>) -> Result<Derived, WriteError> {
+fn check_prices<'a>(_db: &'a Db, write: &'a WriteContext<'a>) -> HookResult<'a> {
+    Box::pin(std::future::ready(prices_in_order(write)))
+}
+
+fn prices_in_order(write: &WriteContext<'_>) -> Result<Derived, WriteError> {
     let sale = write.data.get("sale_price").and_then(Value::as_i64);
     let price = value(write.data, "price").as_i64();
     if let (Some(sale), Some(price)) = (sale, price)
@@ -42,7 +46,7 @@ pub static PRODUCTS: ModuleSpec = ModuleSpec {
     status_of: active_or_inactive,
     search: &["name", "category"],
     unique: None,
-    on_write: Some(check_prices),
+    on_write: Some(OnWrite { check: check_prices, rules: "sale_price may not be above price (422)" }),
     present: None,
 };
 
@@ -51,6 +55,6 @@ mewayz_api::export_service!(handle);
 /// Serves one request. Spin calls it through the WASI P3 entry
 /// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-pub fn handle(req: Request) -> Response {
-    mewayz_resources::serve(req, &PRODUCTS)
+pub async fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &PRODUCTS).await
 }

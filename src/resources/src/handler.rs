@@ -1,12 +1,11 @@
 //! The routes every module serves, with its roles: viewers read, editors
 //! write, admins delete; outsiders get 404.
 
-use mewayz_api::{ApiError, ApiRequest, ApiResult, authenticate_member, json, no_content};
-use mewayz_domain::{Page, Role};
+use mewayz_api::http::{Request, Response};
+use mewayz_api::{ApiError, ApiRequest, ApiResult, ListPage, authenticate_member, json, no_content};
+use mewayz_domain::Role;
 use mewayz_store::{Db, StoreError};
-use serde::Serialize;
 use serde_json::{Map, Value, json};
-use spin_sdk::http::{Request, Response};
 
 use crate::{
     spec::{Derived, Kind, ModuleSpec, WriteContext, WriteError},
@@ -15,41 +14,44 @@ use crate::{
 };
 
 /// Serves one request for `spec`'s module.
-pub fn serve(req: Request, spec: &'static ModuleSpec) -> Response {
-    mewayz_api::serve(req, |req| route(req, spec))
+pub async fn serve(req: Request, spec: &'static ModuleSpec) -> Response {
+    mewayz_api::serve_with(req, SCHEMA, async |req| route(req, spec).await).await
 }
 
-fn route(req: &ApiRequest, spec: &'static ModuleSpec) -> ApiResult {
+/// The parts of the schema the modules need beside the store's: the records.
+pub const SCHEMA: &[&[mewayz_store::Migration]] = &[store::MIGRATIONS];
+
+async fn route(req: &ApiRequest, spec: &'static ModuleSpec) -> ApiResult {
     let segments = req.segments();
     let (ws, rest) = match segments.as_slice() {
         ["api", "workspaces", ws, module, rest @ ..] if *module == spec.name => (*ws, rest),
         _ => return Err(ApiError::not_found("no such route")),
     };
     match (rest, req.method_name().as_str()) {
-        ([], "GET") => list(req, spec, ws),
-        ([], "POST") => create(req, spec, ws),
+        ([], "GET") => list(req, spec, ws).await,
+        ([], "POST") => create(req, spec, ws).await,
         ([], _) => Err(ApiError::method_not_allowed("GET, POST")),
         // Before `{id}`: the old CRUD template matched `/{id}` first and
         // `/stats` was unreachable.
-        (["stats"], "GET") => stats(req, spec, ws),
+        (["stats"], "GET") => stats(req, spec, ws).await,
         (["stats"], _) => Err(ApiError::method_not_allowed("GET")),
-        ([id], "GET") => read(req, spec, ws, id),
-        ([id], "PATCH") => update(req, spec, ws, id),
-        ([id], "DELETE") => delete(req, spec, ws, id),
+        ([id], "GET") => read(req, spec, ws, id).await,
+        ([id], "PATCH") => update(req, spec, ws, id).await,
+        ([id], "DELETE") => delete(req, spec, ws, id).await,
         ([_], _) => Err(ApiError::method_not_allowed("GET, PATCH, DELETE")),
         _ => Err(ApiError::not_found("no such route")),
     }
 }
 
-/// The database, with the records' part of the schema up to date. Opened
-/// lazily, by the request that needs it.
-pub fn open_db() -> Result<Db, ApiError> {
-    mewayz_api::open_db_with(&[store::MIGRATIONS])
+/// The database, with the records' part of the schema up to date, for
+/// components outside [`serve`]. Opened lazily, by the request that needs it.
+pub async fn open_db() -> Result<Db, ApiError> {
+    mewayz_api::open_db(SCHEMA).await
 }
 
 /// The caller's database handle and role in the workspace (404 for outsiders).
-fn member(req: &ApiRequest, ws: &str, needs: Role) -> Result<Db, ApiError> {
-    let (db, _, role) = authenticate_member(req, open_db, ws)?;
+async fn member(req: &ApiRequest, ws: &str, needs: Role) -> Result<Db, ApiError> {
+    let (db, _, role) = authenticate_member(req, ws).await?;
     if role < needs {
         let what = match needs {
             Role::Editor => "editors and above change records",
@@ -65,47 +67,76 @@ fn not_found(spec: &ModuleSpec) -> ApiError {
     ApiError::not_found(format!("no such {}", spec.singular))
 }
 
-fn view(db: &Db, spec: &ModuleSpec, mut records: Vec<Record>) -> Result<Vec<Value>, ApiError> {
-    if spec.fields.iter().any(|f| matches!(f.kind, Kind::Links)) {
-        store::attach_clicks(db, &mut records)?;
-    }
+/// Records as the API shows them: with their link clicks, for a module
+/// that has links.
+async fn view(db: &Db, spec: &ModuleSpec, records: &mut [Record]) -> Result<Vec<Value>, ApiError> {
+    with_clicks(db, spec, records).await?;
     Ok(records.iter().map(|r| r.to_json(spec)).collect())
 }
 
-/// Writes a record with the module's hook, in one transaction (or as one
-/// statement, when that is all a create is), mapping a taken unique field
-/// to 409.
-fn write(
+/// One record as the API shows it.
+async fn view_one(db: &Db, spec: &ModuleSpec, record: Record) -> Result<Value, ApiError> {
+    let mut records = [record];
+    with_clicks(db, spec, &mut records).await?;
+    let [record] = records;
+    Ok(record.to_json(spec))
+}
+
+async fn with_clicks(db: &Db, spec: &ModuleSpec, records: &mut [Record]) -> Result<(), ApiError> {
+    if spec.fields.iter().any(|f| matches!(f.kind, Kind::Links)) {
+        store::attach_clicks(db, records).await?;
+    }
+    Ok(())
+}
+
+/// The module's hook on a write, or nothing derived when it has none.
+async fn derive(
     db: &Db,
     spec: &ModuleSpec,
     ws: &str,
     id: Option<&str>,
     data: &Map<String, Value>,
-) -> Result<Option<Record>, ApiError> {
+) -> Result<Derived, ApiError> {
+    Ok(match spec.on_write {
+        Some(on_write) => (on_write.check)(db, &WriteContext { workspace_id: ws, record_id: id, data }).await?,
+        None => Derived::default(),
+    })
+}
+
+/// Creates a record with the module's hook, in one transaction (or as one
+/// statement, when that is all a create is), mapping a taken unique field
+/// to 409.
+async fn write_new(db: &Db, spec: &ModuleSpec, ws: &str, data: &Map<String, Value>) -> Result<Record, ApiError> {
     // A create that is one INSERT needs no transaction: a statement is
     // atomic on both databases, and on SQLite it then holds the write lock
     // only within that one call to the host. Between BEGIN and COMMIT the
     // lock spans calls, and while its holder waited for a core the writers
     // in other instances (Spin runs several at once) waited too: contacts
     // create at 16 connections had a p99 of 95 ms beside a p50 of 18 ms.
-    if spec.on_write.is_none() && id.is_none() && !store::has_tags(data) {
-        let record = store::insert(db, spec, ws, data, &Derived::default()).map_err(|e| unique_conflict(spec, e))?;
-        return Ok(Some(record));
+    if spec.on_write.is_none() && !store::has_tags(data) {
+        return store::insert(db, spec, ws, data, &Derived::default()).await.map_err(|e| unique_conflict(spec, e));
     }
-    db.transaction(|db| {
-        let derived = match spec.on_write {
-            Some(hook) => hook(db, &WriteContext { workspace_id: ws, record_id: id, data })?,
-            None => Derived::default(),
-        };
-        let written = match id {
-            None => Some(store::insert(db, spec, ws, data, &derived).map_err(|e| unique_conflict(spec, e))?),
-            Some(id) => {
-                store::update(db, spec, id, data, &derived).map_err(|e| unique_conflict(spec, e))?;
-                None
-            }
-        };
-        Ok::<_, ApiError>(written)
+    db.transaction(async |db| {
+        let derived = derive(db, spec, ws, None, data).await?;
+        store::insert(db, spec, ws, data, &derived).await.map_err(|e| unique_conflict(spec, e))
     })
+    .await
+}
+
+/// Updates record `id` with the module's hook, in one transaction, mapping a
+/// taken unique field to 409.
+async fn write_changes(
+    db: &Db,
+    spec: &ModuleSpec,
+    ws: &str,
+    id: &str,
+    data: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    db.transaction(async |db| {
+        let derived = derive(db, spec, ws, Some(id), data).await?;
+        store::update(db, spec, id, data, &derived).await.map_err(|e| unique_conflict(spec, e))
+    })
+    .await
 }
 
 /// A uniqueness conflict on a module's unique field names that field.
@@ -120,58 +151,49 @@ fn unique_conflict(spec: &ModuleSpec, err: StoreError) -> ApiError {
     }
 }
 
-fn create(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
-    let db = member(req, ws, Role::Editor)?;
+async fn create(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
+    let db = member(req, ws, Role::Editor).await?;
     let body = req.json_value()?;
     let data = spec.validate_new(&body)?;
-    let record = write(&db, spec, ws, None, &data)?.expect("inserted");
-    json(201, &view(&db, spec, vec![record])?[0])
+    let record = write_new(&db, spec, ws, &data).await?;
+    json(201, &view_one(&db, spec, record).await?)
 }
 
-fn read(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
-    let db = member(req, ws, Role::Viewer)?;
-    let record = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
-    json(200, &view(&db, spec, vec![record])?[0])
+async fn read(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
+    let db = member(req, ws, Role::Viewer).await?;
+    let record = store::get(&db, spec, ws, id).await?.ok_or_else(|| not_found(spec))?;
+    json(200, &view_one(&db, spec, record).await?)
 }
 
-fn update(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
-    let db = member(req, ws, Role::Editor)?;
-    let current = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
+async fn update(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
+    let db = member(req, ws, Role::Editor).await?;
+    let current = store::get(&db, spec, ws, id).await?.ok_or_else(|| not_found(spec))?;
     let body = req.json_value()?;
     let data = spec.validate_patch(&current.data, &body)?;
-    write(&db, spec, ws, Some(id), &data)?;
-    let record = store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
-    json(200, &view(&db, spec, vec![record])?[0])
+    write_changes(&db, spec, ws, id, &data).await?;
+    let record = store::get(&db, spec, ws, id).await?.ok_or_else(|| not_found(spec))?;
+    json(200, &view_one(&db, spec, record).await?)
 }
 
-fn delete(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
-    let db = member(req, ws, Role::Admin)?;
-    store::get(&db, spec, ws, id)?.ok_or_else(|| not_found(spec))?;
-    db.transaction(|db| store::delete(db, id))?;
+async fn delete(req: &ApiRequest, spec: &ModuleSpec, ws: &str, id: &str) -> ApiResult {
+    let db = member(req, ws, Role::Admin).await?;
+    store::get(&db, spec, ws, id).await?.ok_or_else(|| not_found(spec))?;
+    db.transaction(async |db| store::delete(db, id).await).await?;
     no_content()
 }
 
-fn list(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
-    let db = member(req, ws, Role::Viewer)?;
-    let page = Page::from_query(req.query())?;
-    let filter = Filter { q: req.query_param("q"), status: req.query_param("status"), tag: req.query_param("tag") };
-    let (records, total) = store::list(&db, spec, ws, &filter, page)?;
-    let data = view(&db, spec, records)?;
-    json(200, &ListPage { data, total, limit: page.limit, offset: page.offset })
+async fn list(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
+    let db = member(req, ws, Role::Viewer).await?;
+    let page = req.page()?;
+    let filter = Filter { q: req.text_param("q")?, status: req.text_param("status")?, tag: req.text_param("tag")? };
+    let (mut records, total) = store::list(&db, spec, ws, &filter, page).await?;
+    let data = view(&db, spec, &mut records).await?;
+    json(200, &ListPage::new(data, total, page))
 }
 
-/// What a list answers.
-#[derive(Serialize)]
-struct ListPage<T> {
-    data: T,
-    total: i64,
-    limit: u32,
-    offset: u64,
-}
-
-fn stats(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
-    let db = member(req, ws, Role::Viewer)?;
-    let counts = store::count_by_status(&db, spec, ws)?;
+async fn stats(req: &ApiRequest, spec: &ModuleSpec, ws: &str) -> ApiResult {
+    let db = member(req, ws, Role::Viewer).await?;
+    let counts = store::count_by_status(&db, spec, ws).await?;
     let total: i64 = counts.iter().map(|(_, n)| n).sum();
     let by_status: Map<String, Value> = counts.into_iter().map(|(s, n)| (s, n.into())).collect();
     json(200, &json!({"total": total, "by_status": by_status}))

@@ -65,7 +65,22 @@ impl Field {
 
 /// A module's checks that need the database (a referenced record exists, a
 /// slot has room). Run inside the write's transaction.
-pub type WriteHook = fn(&Db, &WriteContext<'_>) -> Result<Derived, WriteError>;
+/// A hook answers with a boxed future (a `fn` type cannot name an `async
+/// fn`'s): `fn hook<'a>(db: &'a Db, write: &'a WriteContext<'a>) ->
+/// HookResult<'a> { Box::pin(async move { … }) }`.
+pub type WriteHook = for<'a> fn(&'a Db, &'a WriteContext<'a>) -> HookResult<'a>;
+
+/// A module's check of a write as a whole, and what it checks in words:
+/// rules no JSON Schema can state (between fields, against other records),
+/// which the OpenAPI document names beside the operation's 422.
+#[derive(Clone, Copy)]
+pub struct OnWrite {
+    pub check: WriteHook,
+    pub rules: &'static str,
+}
+
+/// What a [`WriteHook`] returns.
+pub type HookResult<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Derived, WriteError>> + 'a>>;
 
 /// Why a write hook refused a write. Mapped to HTTP in one place, with the
 /// rest of the core's errors (`handler.rs`).
@@ -125,7 +140,7 @@ pub struct ModuleSpec {
     pub search: &'static [&'static str],
     /// A field whose value is unique across all workspaces (a public slug).
     pub unique: Option<&'static str>,
-    pub on_write: Option<WriteHook>,
+    pub on_write: Option<OnWrite>,
     /// Extra fields for the API view of a record (counters and the like).
     pub present: Option<Presenter>,
 }

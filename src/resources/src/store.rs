@@ -107,7 +107,7 @@ pub struct Filter {
     pub tag: Option<String>,
 }
 
-pub fn insert(
+pub async fn insert(
     db: &Db,
     spec: &ModuleSpec,
     workspace_id: &str,
@@ -134,12 +134,13 @@ pub fn insert(
             &[record.id.clone().into(), workspace_id.into(), spec.name.into(), now.into()],
         ]
         .concat(),
-    )?;
-    set_tags(db, &record.id, data)?;
+    )
+    .await?;
+    set_tags(db, &record.id, data).await?;
     Ok(record)
 }
 
-pub fn update(
+pub async fn update(
     db: &Db,
     spec: &ModuleSpec,
     id: &str,
@@ -151,9 +152,10 @@ pub fn update(
                             data = $7, updated_at = $9
          WHERE id = $8",
         &[&derived_columns(spec, data, derived)[..], &[id.into(), now().into()]].concat(),
-    )?;
-    db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()])?;
-    set_tags(db, id, data)
+    )
+    .await?;
+    db.execute("DELETE FROM record_tags WHERE record_id = $1", &[id.into()]).await?;
+    set_tags(db, id, data).await
 }
 
 /// `status, search_text, unique_key, ref_id, starts_at, ends_at, data`: the
@@ -175,29 +177,31 @@ pub fn has_tags(data: &Map<String, Json>) -> bool {
     data.get("tags").and_then(Json::as_array).is_some_and(|tags| !tags.is_empty())
 }
 
-fn set_tags(db: &Db, id: &str, data: &Map<String, Json>) -> Result<(), StoreError> {
+async fn set_tags(db: &Db, id: &str, data: &Map<String, Json>) -> Result<(), StoreError> {
     for tag in data.get("tags").and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str) {
-        db.execute("INSERT INTO record_tags (record_id, tag) VALUES ($1, $2)", &[id.into(), tag.into()])?;
+        db.execute("INSERT INTO record_tags (record_id, tag) VALUES ($1, $2)", &[id.into(), tag.into()]).await?;
     }
     Ok(())
 }
 
 /// A record of `module` in `workspace_id`, or `None`.
-pub fn get(db: &Db, spec: &ModuleSpec, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3"),
-        &[id.into(), workspace_id.into(), spec.name.into()],
-    )?;
+pub async fn get(db: &Db, spec: &ModuleSpec, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
+    let rows = db
+        .query(
+            &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3"),
+            &[id.into(), workspace_id.into(), spec.name.into()],
+        )
+        .await?;
     rows.first().map(record).transpose()
 }
 
 /// Deletes a record; its tags and link clicks cascade.
-pub fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
-    db.execute("DELETE FROM records WHERE id = $1", &[id.into()])
+pub async fn delete(db: &Db, id: &str) -> Result<(), StoreError> {
+    db.execute("DELETE FROM records WHERE id = $1", &[id.into()]).await
 }
 
 /// A page of records, newest first, and how many match in all.
-pub fn list(
+pub async fn list(
     db: &Db,
     spec: &ModuleSpec,
     workspace_id: &str,
@@ -222,42 +226,46 @@ pub fn list(
     }
     let n = params.len();
     params.push(i64::from(page.limit).into());
-    params.push((page.offset as i64).into());
+    params.push(page.offset_i64().into());
     // The page and the count in one round trip. The count is a subquery
     // that the database runs once, on the index, not a window over the
     // matching rows (COUNT(*) OVER () reads every one of them: 4× slower at
     // a few thousand records).
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS}, (SELECT COUNT(*) FROM records WHERE {conditions}) FROM records WHERE {conditions}
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS}, (SELECT COUNT(*) FROM records WHERE {conditions}) FROM records WHERE {conditions}
              ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
-            n + 1,
-            n + 2
-        ),
-        &params,
-    )?;
+                n + 1,
+                n + 2
+            ),
+            &params,
+        )
+        .await?;
     params.truncate(n);
     let total = match rows.first() {
         Some(row) => row.int(COLUMN_COUNT)?,
         None if page.offset == 0 => 0,
         // A page past the end has no row to carry the count.
-        None => Row::single_int(&db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params)?)?,
+        None => {
+            Row::single_int(&db.query(&format!("SELECT COUNT(*) FROM records WHERE {conditions}"), &params).await?)?
+        }
     };
     Ok((rows.iter().map(record).collect::<Result<_, _>>()?, total))
 }
 
 /// `(status, count)` for every status present.
-pub fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
+pub async fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = db.query(
         "SELECT status, COUNT(*) FROM records WHERE workspace_id = $1 AND module = $2 GROUP BY status ORDER BY status",
         &[workspace_id.into(), spec.name.into()],
-    )?;
+    ).await?;
     rows.iter().map(|row| Ok((row.text(0)?, row.int(1)?))).collect()
 }
 
 /// How many records of `module` referencing `ref_id` overlap `[starts_at, ends_at)`
 /// and are not in one of `inactive` statuses.
-pub fn count_overlapping(
+pub async fn count_overlapping(
     db: &Db,
     module: &str,
     ref_id: &str,
@@ -266,61 +274,70 @@ pub fn count_overlapping(
     except_id: Option<&str>,
     inactive: &str,
 ) -> Result<i64, StoreError> {
-    let rows = db.query(
-        "SELECT COUNT(*) FROM records
+    let rows = db
+        .query(
+            "SELECT COUNT(*) FROM records
          WHERE module = $1 AND ref_id = $2 AND starts_at < $4 AND ends_at > $3 AND status <> $5 AND id <> $6",
-        &[
-            module.into(),
-            ref_id.into(),
-            starts_at.into(),
-            ends_at.into(),
-            inactive.into(),
-            except_id.unwrap_or("").into(),
-        ],
-    )?;
+            &[
+                module.into(),
+                ref_id.into(),
+                starts_at.into(),
+                ends_at.into(),
+                inactive.into(),
+                except_id.unwrap_or("").into(),
+            ],
+        )
+        .await?;
     Row::single_int(&rows)
 }
 
 /// A record of any module by id within a workspace, locked for the rest of
 /// the transaction on PostgreSQL (writers that depend on it queue).
-pub fn get_for_update(db: &Db, module: &str, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
+pub async fn get_for_update(db: &Db, module: &str, workspace_id: &str, id: &str) -> Result<Option<Record>, StoreError> {
     let lock = if db.backend() == mewayz_store::Backend::Postgres { " FOR UPDATE" } else { "" };
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3{lock}"),
-        &[id.into(), workspace_id.into(), module.into()],
-    )?;
+    let rows = db
+        .query(
+            &format!("SELECT {COLUMNS} FROM records WHERE id = $1 AND workspace_id = $2 AND module = $3{lock}"),
+            &[id.into(), workspace_id.into(), module.into()],
+        )
+        .await?;
     rows.first().map(record).transpose()
 }
 
 /// A published record by its public unique key (a bio site's slug).
-pub fn find_public(db: &Db, module: &str, key: &str) -> Result<Option<Record>, StoreError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS} FROM records WHERE module = $1 AND unique_key = $2"),
-        &[module.into(), key.into()],
-    )?;
+pub async fn find_public(db: &Db, module: &str, key: &str) -> Result<Option<Record>, StoreError> {
+    let rows = db
+        .query(
+            &format!("SELECT {COLUMNS} FROM records WHERE module = $1 AND unique_key = $2"),
+            &[module.into(), key.into()],
+        )
+        .await?;
     rows.first().map(record).transpose()
 }
 
-pub fn count_visit(db: &Db, id: &str) -> Result<(), StoreError> {
-    db.execute("UPDATE records SET visits = visits + 1 WHERE id = $1", &[id.into()])
+pub async fn count_visit(db: &Db, id: &str) -> Result<(), StoreError> {
+    db.execute("UPDATE records SET visits = visits + 1 WHERE id = $1", &[id.into()]).await
 }
 
-pub fn count_click(db: &Db, id: &str, link_id: &str) -> Result<(), StoreError> {
+pub async fn count_click(db: &Db, id: &str, link_id: &str) -> Result<(), StoreError> {
     db.execute(
         "INSERT INTO link_clicks (record_id, link_id, clicks) VALUES ($1, $2, 1)
          ON CONFLICT (record_id, link_id) DO UPDATE SET clicks = link_clicks.clicks + 1",
         &[id.into(), link_id.into()],
     )
+    .await
 }
 
 /// Fills in each record's link clicks, in one query.
-pub fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> {
+pub async fn attach_clicks(db: &Db, records: &mut [Record]) -> Result<(), StoreError> {
     let Some(first) = records.first() else { return Ok(()) };
-    let rows = db.query(
-        "SELECT c.record_id, c.link_id, c.clicks FROM link_clicks c JOIN records r ON r.id = c.record_id
+    let rows = db
+        .query(
+            "SELECT c.record_id, c.link_id, c.clicks FROM link_clicks c JOIN records r ON r.id = c.record_id
          WHERE r.workspace_id = $1",
-        &[first.workspace_id.clone().into()],
-    )?;
+            &[first.workspace_id.clone().into()],
+        )
+        .await?;
     for record in records.iter_mut() {
         let mut clicks = Vec::new();
         for row in &rows {

@@ -2,7 +2,7 @@
 //! against the module's spec and normalised. Plain data in, plain data or a
 //! [`FieldError`] out: no HTTP and no storage here.
 
-use mewayz_domain::{Email, Slug};
+use mewayz_domain::{Chars, Email, Slug, TextRule};
 use mewayz_time::{Timestamp, new_id};
 use serde_json::{Map, Value, json};
 
@@ -48,7 +48,7 @@ impl ModuleSpec {
         let mut data = current.clone();
         for (name, value) in input {
             if value.is_null() {
-                let field = self.field(name).expect("validated");
+                let field = self.known(name)?;
                 if field.required {
                     return Err(FieldError::new(name.clone(), "is required and cannot be null"));
                 }
@@ -65,9 +65,7 @@ impl ModuleSpec {
     fn validate_fields(&self, input: &Map<String, Value>) -> Result<Map<String, Value>, FieldError> {
         let mut data = Map::new();
         for (name, value) in input {
-            let field = self
-                .field(name)
-                .ok_or_else(|| FieldError::new(name.clone(), format!("unknown field for a {}", self.singular)))?;
+            let field = self.known(name)?;
             if value.is_null() {
                 continue;
             }
@@ -75,10 +73,87 @@ impl ModuleSpec {
         }
         Ok(data)
     }
+
+    /// The field `name` of the module; an unknown one is refused.
+    fn known(&self, name: &str) -> Result<&Field, FieldError> {
+        self.field(name).ok_or_else(|| FieldError::new(name, format!("unknown field for a {}", self.singular)))
+    }
 }
 
 fn object(body: &Value) -> Result<&Map<String, Value>, FieldError> {
     body.as_object().ok_or_else(|| FieldError::new("body", "must be a JSON object"))
+}
+
+// Each limit once: `check` enforces it and `input_schema` states it.
+const PHONE_MIN: usize = 3;
+const PHONE_MAX: usize = 32;
+const PHONE_SIGNS: &str = " +-().";
+const MAX_TAGS: usize = 20;
+const TAG: TextRule = TextRule { max: 32, chars: Chars::Line, blank: false };
+const URL_MAX: usize = 2048;
+const MAX_LINKS: usize = 50;
+const LINK_TITLE: TextRule = TextRule { max: 100, chars: Chars::Line, blank: false };
+const POSITION_MAX: i64 = 1000;
+/// Record and link ids.
+const ID_MAX: usize = 64;
+
+/// A text field of a module: printable (line feeds allowed), may be empty.
+const fn text_rule(max: usize) -> TextRule {
+    TextRule { max, chars: Chars::Lines, blank: true }
+}
+
+/// JSON Schema's integers include 482.0: a number with no fraction is one,
+/// whichever way it was written.
+fn integer(value: &Value) -> Option<i64> {
+    let whole = value.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64);
+    value.as_i64().or(whole)
+}
+
+/// The JSON Schema of a field's value in a request: exactly what `check`
+/// accepts, from the same constants and rules (rules no schema can state,
+/// such as a phone number's digit or a date's calendar, are in the
+/// pattern or the format as far as they go).
+#[cfg(feature = "openapi")]
+pub fn input_schema(kind: Kind) -> Result<Value, serde_json::Error> {
+    use mewayz_domain::{CONTROL, WHITE_SPACE};
+    // What `links` checks of an id, and `check` of a currency.
+    const LINK_ID_PATTERN: &str = "^[A-Za-z0-9_-]+$";
+    const CURRENCY_PATTERN: &str = "^[A-Z]{3}$";
+    let text = |rule: TextRule| serde_json::to_value(rule.schema());
+    let domain = serde_json::to_value::<mewayz_domain::schema::RefOr<mewayz_domain::schema::Schema>>;
+    let url = json!({"type": "string", "maxLength": URL_MAX,
+        "pattern": format!("^[Hh][Tt][Tt][Pp][Ss]?://[^/{WHITE_SPACE}{CONTROL}][^{WHITE_SPACE}{CONTROL}]*$")});
+    Ok(match kind {
+        Kind::Text { max } => text(text_rule(max))?,
+        Kind::Email => domain(mewayz_domain::schema::email())?,
+        Kind::Url => url,
+        Kind::Phone => json!({"type": "string", "minLength": PHONE_MIN, "maxLength": PHONE_MAX,
+            "pattern": "^[ +().-]*[0-9][0-9 +().-]*$"}),
+        Kind::Int { min, max } => json!({"type": "integer", "minimum": min, "maximum": max}),
+        Kind::Bool => json!({"type": "boolean"}),
+        Kind::OneOf(values) => json!({"type": "string", "enum": values}),
+        Kind::Currency => json!({"type": "string", "pattern": CURRENCY_PATTERN, "description": "ISO 4217"}),
+        Kind::DateTime => json!({"type": "string", "format": "date-time"}),
+        Kind::Tags => json!({"type": "array", "maxItems": MAX_TAGS, "items": text(TAG)?,
+            "description": "kept lower-cased, each once"}),
+        Kind::Slug => domain(mewayz_domain::schema::slug())?,
+        Kind::Links => {
+            let link = json!({
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "minLength": 1, "maxLength": ID_MAX, "pattern": LINK_ID_PATTERN},
+                    "title": text(LINK_TITLE)?,
+                    "url": url,
+                    "position": {"type": "integer", "minimum": 0, "maximum": POSITION_MAX},
+                },
+                "required": ["title", "url"],
+                "additionalProperties": false,
+            });
+            json!({"type": "array", "maxItems": MAX_LINKS, "items": link})
+        }
+        Kind::Ref(module) => json!({"type": "string", "minLength": 1, "maxLength": ID_MAX,
+            "description": format!("the id of a record of {module}")}),
+    })
 }
 
 /// Checks and normalises one value.
@@ -88,26 +163,24 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
     let text = || value.as_str().ok_or_else(|| err("must be a string"));
     Ok(match field.kind {
         Kind::Text { max } => {
-            let text = text()?.trim();
-            if text.chars().count() > max || text.chars().any(|c| c.is_control() && c != '\n') {
-                return Err(err(&format!("must be at most {max} printable characters")));
-            }
-            json!(text)
+            let rule = text_rule(max);
+            json!(rule.check(text()?).ok_or_else(|| err(&format!("must be {}", rule.describe())))?)
         }
         Kind::Email => json!(Email::parse(name, text()?).map_err(|e| err(&e.message))?.as_str()),
         Kind::Url => json!(url(name, text()?)?),
         Kind::Phone => {
-            let phone = text()?.trim();
-            let ok = (3..=32).contains(&phone.len())
-                && phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+            let phone = text()?;
+            let ok = (PHONE_MIN..=PHONE_MAX).contains(&phone.len())
+                && phone.chars().all(|c| c.is_ascii_digit() || PHONE_SIGNS.contains(c))
                 && phone.chars().any(|c| c.is_ascii_digit());
             if !ok {
-                return Err(err("must be a phone number: digits, spaces and + - ( ) ."));
+                return Err(err("must be a phone number: 3 to 32 of digits, spaces and + - ( ) ., a digit among them"));
             }
+            // As sent: trimmed, " 1 " would be stored shorter than allowed.
             json!(phone)
         }
         Kind::Int { min, max } => {
-            let n = value.as_i64().ok_or_else(|| err("must be an integer"))?;
+            let n = integer(value).ok_or_else(|| err("must be an integer"))?;
             if !(min..=max).contains(&n) {
                 return Err(err(&format!("must be from {min} to {max}")));
             }
@@ -134,25 +207,17 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
                 .to_string()
         ),
         Kind::Tags => {
-            const MAX_TAGS: usize = 20;
             let list = value.as_array().ok_or_else(|| err("must be a list of strings"))?;
-            // Bounded before any item is looked at: a list can repeat a tag a
-            // little, not a hundred thousand times.
-            if list.len() > 4 * MAX_TAGS {
+            // Bounded before any item is looked at, and counted as sent.
+            if list.len() > MAX_TAGS {
                 return Err(err("at most 20 tags"));
             }
-            let mut tags: Vec<String> = Vec::with_capacity(MAX_TAGS);
+            let mut tags: Vec<String> = Vec::with_capacity(list.len());
             for tag in list {
-                let tag = tag.as_str().ok_or_else(|| err("must be a list of strings"))?.trim();
-                if tag.is_empty() || tag.len() > 4 * 32 || tag.chars().count() > 32 || tag.chars().any(char::is_control)
-                {
-                    return Err(err("tags must be 1 to 32 printable characters"));
-                }
+                let tag = tag.as_str().ok_or_else(|| err("must be a list of strings"))?;
+                let tag = TAG.check(tag).ok_or_else(|| err(&format!("tags must be {}", TAG.describe())))?;
                 let tag = tag.to_lowercase();
                 if !tags.contains(&tag) {
-                    if tags.len() == MAX_TAGS {
-                        return Err(err("at most 20 tags"));
-                    }
                     tags.push(tag);
                 }
             }
@@ -162,7 +227,7 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
         Kind::Links => links(name, value)?,
         Kind::Ref(_) => {
             let id = text()?;
-            if id.is_empty() || id.len() > 64 {
+            if !(1..=ID_MAX).contains(&id.chars().count()) {
                 return Err(err("must be an id"));
             }
             json!(id)
@@ -171,12 +236,11 @@ pub fn check(field: &Field, value: &Value) -> Result<Value, FieldError> {
 }
 
 /// An absolute http(s) URL without spaces or control characters.
-fn url(name: &str, raw: &str) -> Result<String, FieldError> {
-    let url = raw.trim();
+fn url(name: &str, url: &str) -> Result<String, FieldError> {
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     let host_ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
-    if !host_ok || url.len() > 2048 || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if !host_ok || url.chars().count() > URL_MAX || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(FieldError::new(name, "must be an http:// or https:// URL"));
     }
     Ok(url.to_string())
@@ -184,7 +248,7 @@ fn url(name: &str, raw: &str) -> Result<String, FieldError> {
 
 fn links(name: &str, value: &Value) -> Result<Value, FieldError> {
     let list = value.as_array().ok_or_else(|| FieldError::new(name, "must be a list of links"))?;
-    if list.len() > 50 {
+    if list.len() > MAX_LINKS {
         return Err(FieldError::new(name, "at most 50 links"));
     }
     let mut links = Vec::new();
@@ -196,23 +260,26 @@ fn links(name: &str, value: &Value) -> Result<Value, FieldError> {
                 return Err(FieldError::new(field(key), "unknown field for a link"));
             }
         }
-        let title = link.get("title").and_then(Value::as_str).map(str::trim).unwrap_or_default();
-        if title.is_empty() || title.chars().count() > 100 {
-            return Err(FieldError::new(field("title"), "must be 1 to 100 characters"));
-        }
-        let url = url(&field("url"), link.get("url").and_then(Value::as_str).unwrap_or_default())?;
+        // A field of the wrong type is named, never read as absent.
+        let text = |f: &str| match link.get(f) {
+            None => Ok(None),
+            Some(Value::String(text)) => Ok(Some(text.as_str())),
+            Some(_) => Err(FieldError::new(field(f), "must be text")),
+        };
+        let title = LINK_TITLE
+            .check(text("title")?.unwrap_or_default())
+            .ok_or_else(|| FieldError::new(field("title"), format!("must be {}", LINK_TITLE.describe())))?;
+        let url = url(&field("url"), text("url")?.unwrap_or_default())?;
         let position = match link.get("position") {
             None => i as i64,
-            Some(p) => p
-                .as_i64()
-                .filter(|p| (0..=1000).contains(p))
+            Some(p) => integer(p)
+                .filter(|p| (0..=POSITION_MAX).contains(p))
                 .ok_or_else(|| FieldError::new(field("position"), "must be an integer from 0 to 1000"))?,
         };
         // Ids keep click counts attached to a link across edits.
-        let id = match link.get("id").and_then(Value::as_str) {
+        let id = match text("id")? {
             Some(id)
-                if !id.is_empty()
-                    && id.len() <= 64
+                if (1..=ID_MAX).contains(&id.len())
                     && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
             {
                 id.to_string()
@@ -292,8 +359,8 @@ mod tests {
     #[test]
     fn tag_lists_are_bounded_before_their_items_are_looked_at() {
         let tags = Field::optional("tags", Kind::Tags);
-        assert_eq!(check(&tags, &json!(vec!["A"; 80])).unwrap(), json!(["a"]));
-        assert_eq!(check(&tags, &json!(vec!["a"; 81])).unwrap_err().message, "at most 20 tags");
+        assert_eq!(check(&tags, &json!(vec!["A"; 20])).unwrap(), json!(["a"]));
+        assert_eq!(check(&tags, &json!(vec!["a"; 21])).unwrap_err().message, "at most 20 tags", "counted as sent");
         let distinct: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert_eq!(check(&tags, &json!(distinct)).unwrap_err().message, "at most 20 tags");
         let many: Vec<String> = (0..100_000).map(|i| format!("t{i}")).collect();
@@ -321,5 +388,33 @@ mod tests {
         assert!(links[0]["id"].as_str().is_some_and(|id| !id.is_empty()));
         let bad = check(&field, &json!([{"title": "x", "url": "javascript:alert(1)"}])).unwrap_err();
         assert_eq!(bad.field, "links[0].url");
+    }
+
+    /// Found by schemathesis: 482.0 is an integer in JSON Schema.
+    #[test]
+    fn a_whole_number_written_with_a_fraction_is_an_integer() {
+        let score = Field::optional("score", Kind::Int { min: 0, max: 1000 });
+        assert_eq!(check(&score, &json!(482.0)).unwrap(), json!(482));
+        assert_eq!(check(&score, &json!(482.5)).unwrap_err().message, "must be an integer");
+        assert_eq!(check(&score, &json!(1e300)).unwrap_err().message, "must be an integer");
+    }
+
+    /// Found by schemathesis: an `id` of the wrong type was dropped and
+    /// the link given a fresh one.
+    #[test]
+    fn a_link_field_of_the_wrong_type_is_named_never_dropped() {
+        let field = Field::optional("links", Kind::Links);
+        let url = "https://shop.example";
+        for (link, at) in [
+            (json!({"id": {}, "title": "Shop", "url": url}), "links[0].id"),
+            (json!({"id": null, "title": "Shop", "url": url}), "links[0].id"),
+            (json!({"id": 7, "title": "Shop", "url": url}), "links[0].id"),
+            (json!({"title": ["Shop"], "url": url}), "links[0].title"),
+            (json!({"title": "Shop", "url": {"href": url}}), "links[0].url"),
+            (json!({"title": "Shop", "url": url, "position": "1"}), "links[0].position"),
+            (json!({"title": "Shop", "url": url, "position": null}), "links[0].position"),
+        ] {
+            assert_eq!(check(&field, &json!([link])).unwrap_err().field, at, "{link}");
+        }
     }
 }

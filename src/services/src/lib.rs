@@ -1,8 +1,8 @@
 //! Bookable services: a module of the resource core. Bookings refer to them.
 
+use mewayz_api::http::{Request, Response};
 use mewayz_resources::{Field, Kind, ModuleSpec, spec::active_or_inactive};
 use serde_json::json;
-use spin_sdk::http::{Request, Response};
 
 static FIELDS: [Field; 7] = [
     Field::required("name", Kind::Text { max: 200 }),
@@ -30,6 +30,6 @@ mewayz_api::export_service!(handle);
 /// Serves one request. Spin calls it through the WASI P3 entry
 /// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-pub fn handle(req: Request) -> Response {
-    mewayz_resources::serve(req, &SERVICES)
+pub async fn handle(req: Request) -> Response {
+    mewayz_resources::serve(req, &SERVICES).await
 }

@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use mewayz_auth::AuthSecret;
-use serde_json::Value;
 use spin_sdk::{
     http::{Request, Response},
     http_component, variables,
@@ -12,7 +11,7 @@ use spin_sdk::{
 
 use crate::{
     chain,
-    report::{self, Check, Status, StatusToken},
+    report::{self, Check, DatabaseAnswer, Status, StatusToken},
 };
 
 /// The chained database check gets this long; the rest of the answer is instant.
@@ -71,17 +70,12 @@ fn database_check() -> Check {
     let started = Instant::now();
     let outcome = chain::get_within(DATABASE_CHECK_HOST, "/", DATABASE_BUDGET);
     let round_trip_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let (observed_ms, backend, error) = match outcome {
-        Ok((_, body)) => {
-            let body: Value = serde_json::from_slice(&body).unwrap_or_default();
-            (
-                body["elapsed_ms"].as_f64().unwrap_or(round_trip_ms),
-                body["backend"].as_str().map(String::from),
-                body["error"].as_str().map(String::from),
-            )
-        }
-        Err(why) => (round_trip_ms, None, Some(why)),
+    let answer = match outcome {
+        Ok((status, body)) => DatabaseAnswer::read(status, &body),
+        Err(why) => DatabaseAnswer::unanswered(why),
     };
+    let DatabaseAnswer { elapsed_ms, backend, error } = answer;
+    let observed_ms = elapsed_ms.unwrap_or(round_trip_ms);
     if let Some(error) = &error {
         eprintln!("status: database check failed: {error}");
     }

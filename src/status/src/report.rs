@@ -61,6 +61,68 @@ pub fn database_status(elapsed_ms: f64, error: Option<&str>) -> (Status, Option<
     }
 }
 
+/// What the chained database check (`status-database`) answered, read fail
+/// closed: only a 2xx answer whose body is a JSON object with `backend` (a
+/// string) and `elapsed_ms` (a number, at least 0) and no `error` is a
+/// database that answered. Anything else — another status (a check that
+/// crashed answers Spin's 500), a body that is empty, not JSON or of another
+/// shape — is an `error`. The body is never quoted but for its own `error`
+/// string, so whatever else a broken check wrote stays out of the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatabaseAnswer {
+    /// The check's own timing, when it gave one.
+    pub elapsed_ms: Option<f64>,
+    pub backend: Option<String>,
+    /// Why the database check fails; `None` only for a well-formed 2xx answer.
+    pub error: Option<String>,
+}
+
+impl DatabaseAnswer {
+    /// No answer at all (a transport error or the deadline).
+    pub fn unanswered(why: String) -> Self {
+        Self { elapsed_ms: None, backend: None, error: Some(why) }
+    }
+
+    /// Classifies the chained answer's HTTP status and body.
+    pub fn read(status: u16, body: &[u8]) -> Self {
+        let parsed = serde_json::from_slice::<Value>(body).ok();
+        let object = parsed.as_ref().and_then(Value::as_object);
+        let field = |name: &str| object.and_then(|o| o.get(name)).filter(|v| !v.is_null());
+        let elapsed_ms = field("elapsed_ms").and_then(Value::as_f64).filter(|ms| *ms >= 0.0);
+        let backend = field("backend").and_then(Value::as_str).filter(|b| !b.is_empty()).map(String::from);
+        let failed = |error: String| Self { elapsed_ms, backend: backend.clone(), error: Some(error) };
+        let answered = |what: String| {
+            let hint = if status >= 500 { "; Spin's log says why if the check crashed" } else { "" };
+            failed(format!("the database check answered HTTP {status} {what}{hint}"))
+        };
+        if let Some(error) = field("error").and_then(Value::as_str) {
+            return failed(error.to_string());
+        }
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return answered("with an empty body".into());
+        }
+        if parsed.is_none() {
+            return answered(format!("with a body that is not JSON ({} bytes)", body.len()));
+        }
+        if !(200..300).contains(&status) {
+            return answered("without an error".into());
+        }
+        let wrong: Vec<&str> = [
+            (object.is_none(), "not a JSON object"),
+            (object.is_some() && backend.is_none(), "no `backend` string"),
+            (object.is_some() && elapsed_ms.is_none(), "no `elapsed_ms` number of at least 0"),
+            (field("error").is_some(), "an `error` that is not a string"),
+        ]
+        .into_iter()
+        .filter_map(|(wrong, what)| wrong.then_some(what))
+        .collect();
+        if !wrong.is_empty() {
+            return answered(format!("with a body of another shape: {}", wrong.join(", ")));
+        }
+        Self { elapsed_ms, backend, error: None }
+    }
+}
+
 /// `application/health+json`. Anonymous callers get only the overall
 /// `status`: which checks exist, the backend, timings and the version tell an
 /// attacker what to aim at. Operators get every check with its reason.
@@ -188,6 +250,86 @@ mod tests {
         assert_eq!(database_status(3.0, None), (Status::Pass, None));
         assert_eq!(database_status(400.0, None).0, Status::Warn);
         assert_eq!(database_status(1.0, Some("refused")).0, Status::Fail);
+    }
+
+    fn read(status: u16, body: &str) -> DatabaseAnswer {
+        DatabaseAnswer::read(status, body.as_bytes())
+    }
+
+    fn error_of(status: u16, body: &str) -> String {
+        let answer = read(status, body);
+        assert_eq!(database_status(1.0, answer.error.as_deref()).0, Status::Fail, "{status} {body:?}");
+        answer.error.unwrap()
+    }
+
+    #[test]
+    fn a_2xx_answer_with_backend_and_time_passes_and_its_own_error_fails() {
+        let answer = read(200, r#"{"backend":"sqlite","elapsed_ms":0.4}"#);
+        assert_eq!(answer, DatabaseAnswer { elapsed_ms: Some(0.4), backend: Some("sqlite".into()), error: None });
+        assert_eq!(read(204, r#"{"backend":"postgres","elapsed_ms":0,"error":null}"#).error, None);
+        // What status-database answers when the database is down: its reason, as it is.
+        let down = read(503, r#"{"elapsed_ms":2001.5,"error":"database unavailable: connection refused"}"#);
+        assert_eq!(down.error.as_deref(), Some("database unavailable: connection refused"));
+        assert_eq!(down.elapsed_ms, Some(2001.5));
+        // A 2xx that carries an error is not a pass either.
+        assert_eq!(error_of(200, r#"{"backend":"sqlite","elapsed_ms":1,"error":"half up"}"#), "half up");
+    }
+
+    #[test]
+    fn a_crashed_or_missing_check_fails_with_its_http_status() {
+        let crashed = error_of(500, "");
+        assert_eq!(
+            crashed,
+            "the database check answered HTTP 500 with an empty body; Spin's log says why if the check crashed"
+        );
+        let text = error_of(500, "Internal Server Error: wasm trap: unreachable at 0x2a (secret=hunter2)");
+        assert!(text.starts_with("the database check answered HTTP 500 with a body that is not JSON ("), "{text}");
+        assert!(!text.contains("hunter2") && !text.contains("trap"), "the body is never quoted: {text}");
+        assert_eq!(
+            error_of(500, r#"{"elapsed_ms":3}"#).split(';').next(),
+            Some("the database check answered HTTP 500 without an error")
+        );
+        assert_eq!(error_of(404, ""), "the database check answered HTTP 404 with an empty body");
+        assert_eq!(
+            error_of(404, "Not Found"),
+            "the database check answered HTTP 404 with a body that is not JSON (9 bytes)"
+        );
+        // Even a body that looks like a pass does not make a non-2xx one.
+        assert_eq!(
+            error_of(302, r#"{"backend":"sqlite","elapsed_ms":1}"#),
+            "the database check answered HTTP 302 without an error"
+        );
+    }
+
+    #[test]
+    fn a_2xx_answer_that_is_empty_not_json_or_of_another_shape_fails() {
+        assert_eq!(error_of(200, ""), "the database check answered HTTP 200 with an empty body");
+        assert_eq!(error_of(200, " \n"), "the database check answered HTTP 200 with an empty body");
+        assert_eq!(error_of(200, "ok"), "the database check answered HTTP 200 with a body that is not JSON (2 bytes)");
+        let not_utf8 = DatabaseAnswer::read(200, &[0xff, 0xfe]).error.unwrap();
+        assert_eq!(not_utf8, "the database check answered HTTP 200 with a body that is not JSON (2 bytes)");
+        let shape = |body: &str| {
+            error_of(200, body).replace("the database check answered HTTP 200 with a body of another shape: ", "")
+        };
+        assert_eq!(shape("[]"), "not a JSON object");
+        assert_eq!(shape("null"), "not a JSON object");
+        assert_eq!(shape("{}"), "no `backend` string, no `elapsed_ms` number of at least 0");
+        assert_eq!(shape(r#"{"backend":"sqlite"}"#), "no `elapsed_ms` number of at least 0");
+        assert_eq!(shape(r#"{"backend":"sqlite","elapsed_ms":"1"}"#), "no `elapsed_ms` number of at least 0");
+        assert_eq!(shape(r#"{"backend":"sqlite","elapsed_ms":-1}"#), "no `elapsed_ms` number of at least 0");
+        assert_eq!(shape(r#"{"backend":"","elapsed_ms":1}"#), "no `backend` string");
+        assert_eq!(shape(r#"{"backend":7,"elapsed_ms":1}"#), "no `backend` string");
+        assert_eq!(
+            shape(r#"{"backend":"sqlite","elapsed_ms":1,"error":{"code":"x"}}"#),
+            "an `error` that is not a string"
+        );
+    }
+
+    #[test]
+    fn no_answer_at_all_fails_with_why() {
+        let answer = DatabaseAnswer::unanswered("no answer within 800 ms".into());
+        assert_eq!(answer.error.as_deref(), Some("no answer within 800 ms"));
+        assert_eq!(answer.elapsed_ms, None);
     }
 
     #[test]

@@ -4,12 +4,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use spin_sdk::{pg4, sqlite};
-
 use crate::{
     DatabaseUrl,
+    host::{self, Connection},
     migrations::{self, Migration},
-    sql,
 };
 
 /// A SQL parameter or column value, common to both backends.
@@ -49,7 +47,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 /// One result row; columns are addressed by position, in SELECT order.
 #[derive(Debug, Clone)]
-pub struct Row(Vec<Value>);
+pub struct Row(pub(crate) Vec<Value>);
 
 /// A column that is not what the query expects is a schema problem, not a
 /// reason to trap: it becomes an error the HTTP layer logs and answers 500.
@@ -88,11 +86,13 @@ impl Row {
         }
     }
 
-    /// SQLite stores booleans as 0/1, PostgreSQL as booleans.
+    /// SQLite stores booleans as 0/1, PostgreSQL as booleans; any other
+    /// integer is not a boolean the store wrote.
     pub fn bool(&self, i: usize) -> Result<bool, StoreError> {
         match self.column(i)? {
             Value::Bool(b) => Ok(*b),
-            Value::Int(n) => Ok(*n != 0),
+            Value::Int(0) => Ok(false),
+            Value::Int(1) => Ok(true),
             _ => Err(self.mismatch(i, "a boolean")),
         }
     }
@@ -110,6 +110,9 @@ pub enum StoreError {
     /// A stored value is not what the schema promises (a column of the wrong
     /// type, an unknown role, record data that is not a JSON object).
     Corrupt(String),
+    /// The request carries text the database cannot hold (a NUL character,
+    /// which PostgreSQL refuses in text): the caller's to change.
+    Unstorable(String),
 }
 
 impl std::fmt::Display for StoreError {
@@ -119,6 +122,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Conflict => f.write_str("unique constraint violated"),
             StoreError::Query(why) => write!(f, "query failed: {why}"),
             StoreError::Corrupt(why) => write!(f, "stored data is corrupt: {why}"),
+            StoreError::Unstorable(why) => write!(f, "the database cannot store this value: {why}"),
         }
     }
 }
@@ -131,33 +135,59 @@ pub enum Backend {
     Postgres,
 }
 
-/// A connection to the app's database, kept by the component instance
-/// that opened it.
+/// A connection to the app's database, leased by one request.
 ///
-/// Spin reuses a WASI P3 component's instance for many requests (Spin 3.6.3:
-/// up to 128, 16 at a time), so the first request that needs data opens
-/// the connection and checks the schema, and the next ones find both done.
-/// A WASI P2 instance serves one request, so there it is opened per request.
-/// Nothing of a request's caller is kept with it: who is calling is read
-/// from each request's token and the database, never from the instance.
+/// Spin reuses a WASI P3 component's instance for many requests (up to 128,
+/// 16 at a time), so an instance keeps the connections its requests opened,
+/// idle between requests, with the schema versions each has checked. A
+/// request takes one of them (or opens one) on its first statement and gives
+/// it back when the last handle to it is dropped. Requests an instance holds
+/// at the same time interleave at every database call on Spin 4 (the calls
+/// are asynchronous), so no two of them ever share a connection: one
+/// request's transaction cannot take in another's statements. Nothing of a
+/// request's caller is kept with a connection: who is calling is read from
+/// each request's token and the database, never from the instance.
 #[derive(Clone)]
-pub struct Db(Rc<Kept>);
+pub struct Db(Rc<Lease>);
 
-struct Kept {
-    connection: Connection,
-    url: DatabaseUrl,
-    /// Set when a statement failed in a way that may have left the
-    /// connection unusable or in an unknown state (the server went away, a
-    /// statement or a rollback failed): the next request opens a new one and
-    /// checks the schema again.
-    broken: Cell<bool>,
-    /// Migration versions this connection has seen applied.
-    checked: RefCell<Vec<i64>>,
+struct Lease {
+    /// `None` once the connection was dropped after a failure: later calls
+    /// of the same request are refused, the next request opens a new one.
+    kept: RefCell<Option<Kept>>,
+    /// How long each database call may take before the request gives up.
+    deadline: Duration,
+    backend: Backend,
+    usage: Cell<Usage>,
 }
 
-enum Connection {
-    Sqlite(sqlite::Connection),
-    Postgres(pg4::Connection),
+struct Kept {
+    connection: Rc<Connection>,
+    url: DatabaseUrl,
+    /// Migration versions this connection has seen applied.
+    checked: Vec<i64>,
+}
+
+/// Connections an instance keeps while no request uses them: Spin's limit of
+/// requests an instance serves at once.
+const IDLE_LIMIT: usize = 16;
+
+thread_local! {
+    /// The instance's idle connections (a component instance is single-threaded).
+    static IDLE: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+}
+
+impl Drop for Lease {
+    /// The request is done with its connection: back to the instance's idle
+    /// ones, unless a failure dropped it already.
+    fn drop(&mut self) {
+        if let Some(kept) = self.kept.get_mut().take() {
+            IDLE.with_borrow_mut(|idle| {
+                if idle.len() < IDLE_LIMIT {
+                    idle.push(kept);
+                }
+            });
+        }
+    }
 }
 
 /// How the current request came by its connection, for `Server-Timing`
@@ -179,299 +209,238 @@ impl Connected {
     }
 }
 
-thread_local! {
-    /// The instance's connection (a component instance is single-threaded).
-    static KEPT: RefCell<Option<Db>> = const { RefCell::new(None) };
-    /// What the current request did with the database; taken once per
-    /// request by `take_usage`.
-    static USAGE: Cell<Usage> = const { Cell::new(Usage { connected: None, statements: 0, time: Duration::ZERO }) };
-}
-
 /// What a request did with the database, for `Server-Timing`: where its
 /// time went, without a profiler.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Usage {
-    /// How it came by its connection; `None` if it never opened one.
-    pub connected: Option<Connected>,
+    /// How it came by its connection.
+    pub connected: Connected,
     /// Statements sent (round trips to the database, each through Spin's host).
     pub statements: u32,
     /// Time spent waiting on the host for them, opening included.
     pub time: Duration,
 }
 
-/// What the request since the last call did with the database. The HTTP
-/// layer calls this before and after each request.
-pub fn take_usage() -> Usage {
-    USAGE.replace(Usage { connected: None, statements: 0, time: Duration::ZERO })
-}
-
-/// Ends a request on an instance that serves many (the WASI P3 entry calls
-/// it): a kept connection that broke during the request is closed now, not
-/// by the instance's next request (a SQLite connection left inside a
-/// transaction would hold the write lock until then).
-pub fn finish_request() {
-    if KEPT.with_borrow(|kept| kept.as_ref().is_some_and(|db| db.0.broken.get())) {
-        KEPT.set(None);
-    }
-}
-
-/// Times one call to the host's database interface.
-fn timed<T>(statements: u32, call: impl FnOnce() -> T) -> T {
-    let started = Instant::now();
-    let result = call();
-    let mut usage = USAGE.get();
-    usage.statements += statements;
-    usage.time += started.elapsed();
-    USAGE.set(usage);
-    result
-}
-
 impl Db {
-    /// The instance's connection to the database `url` names, opened if it
-    /// has none that works, with the store's part of the schema and the
-    /// parts in `also` up to date. Called inside the request that needs
-    /// data, never at start-up.
-    pub fn open(url: &DatabaseUrl, also: &[&[Migration]]) -> Result<Db, StoreError> {
-        let kept = KEPT.with_borrow(|kept| kept.clone()).filter(|db| &db.0.url == url && !db.0.broken.get());
-        let (db, connected) = match kept {
-            Some(db) => (db, Connected::Kept),
+    /// A connection to the database `url` names for this request: one the
+    /// instance keeps, or a new one, with the store's part of the schema and
+    /// the parts in `also` up to date. Called inside the request that needs
+    /// data, never at start-up. Every call on it, opening included, gives up
+    /// after `deadline` with [`StoreError::Unavailable`].
+    pub async fn open(url: &DatabaseUrl, deadline: Duration, also: &[&[Migration]]) -> Result<Db, StoreError> {
+        let started = Instant::now();
+        let idle = IDLE.with_borrow_mut(|idle| {
+            // Connections to another address (a changed variable) are closed.
+            idle.retain(|kept| &kept.url == url);
+            idle.pop()
+        });
+        let (kept, connected) = match idle {
+            Some(kept) => (kept, Connected::Kept),
             None => {
-                // Dropping the old one closes it (a PostgreSQL connection
-                // goes back to Spin's pool, which checks it).
-                KEPT.set(None);
-                (timed(0, || Db::connect(url))?, Connected::Opened)
+                let connection = bounded(deadline, "opening a connection", Connection::open(url)).await?;
+                (Kept { connection: Rc::new(connection), url: url.clone(), checked: Vec::new() }, Connected::Opened)
             }
         };
-        let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
-        if !wanted().all(|version| db.0.checked.borrow().contains(&version)) {
-            migrations::ensure_current(&db, also)?;
-            db.0.checked.borrow_mut().extend(wanted());
+        let db = Db(Rc::new(Lease {
+            backend: kept.connection.backend(),
+            kept: RefCell::new(Some(kept)),
+            deadline,
+            usage: Cell::new(Usage { connected, statements: 0, time: started.elapsed() }),
+        }));
+        if connected == Connected::Opened && db.backend() == Backend::Sqlite {
+            db.configure_sqlite().await?;
         }
-        KEPT.set(Some(db.clone()));
-        USAGE.set(Usage { connected: Some(connected), ..USAGE.get() });
+        let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
+        let checked = db.0.kept.borrow().as_ref().is_some_and(|k| wanted().all(|v| k.checked.contains(&v)));
+        if !checked {
+            migrations::ensure_current(&db, also).await?;
+            if let Some(kept) = db.0.kept.borrow_mut().as_mut() {
+                kept.checked.extend(wanted());
+            }
+        }
         Ok(db)
     }
 
-    fn connect(url: &DatabaseUrl) -> Result<Db, StoreError> {
-        let connection = match url {
-            DatabaseUrl::Sqlite => Connection::Sqlite(sqlite::Connection::open_default().map_err(sqlite_error)?),
-            DatabaseUrl::Postgres(address) => {
-                Connection::Postgres(pg4::Connection::open(&sql::with_timeouts(address)).map_err(pg_error)?)
-            }
-        };
-        if let Connection::Sqlite(conn) = &connection {
-            // SQLite enforces foreign keys, and so their ON DELETE CASCADE,
-            // only when a connection asks; PostgreSQL always does. Each part
-            // of the schema owns its cascades through them.
-            conn.execute("PRAGMA foreign_keys = ON", &[]).map_err(sqlite_error)?;
-            // Write-ahead logging: readers never wait on a writer, and a
-            // commit appends to the log instead of rewriting pages under an
-            // exclusive lock, so concurrent writes queue for microseconds,
-            // not for the busy handler's sleeps (a 1 s tail before). The
-            // mode is stored in the file; NORMAL sync is safe with WAL (a
-            // power cut can lose the last commits, never corrupt).
-            conn.execute("PRAGMA journal_mode = WAL", &[]).map_err(sqlite_error)?;
-            conn.execute("PRAGMA synchronous = NORMAL", &[]).map_err(sqlite_error)?;
-            // A statement outside a transaction that meets another
-            // instance's write lock waits for it (`begin_immediate` waits
-            // its own way). Spin's SQLite (rusqlite) waits 5 s already;
-            // said here, not assumed.
-            conn.execute("PRAGMA busy_timeout = 5000", &[]).map_err(sqlite_error)?;
-        }
-        Ok(Db(Rc::new(Kept {
-            connection,
-            url: url.clone(),
-            broken: Cell::new(false),
-            checked: RefCell::new(Vec::new()),
-        })))
+    async fn configure_sqlite(&self) -> Result<(), StoreError> {
+        // SQLite enforces foreign keys, and so their ON DELETE CASCADE,
+        // only when a connection asks; PostgreSQL always does. Each part of
+        // the schema owns its cascades through them.
+        self.execute("PRAGMA foreign_keys = ON", &[]).await?;
+        // Write-ahead logging: readers never wait on a writer, and a commit
+        // appends to the log instead of rewriting pages under an exclusive
+        // lock, so concurrent writes queue for microseconds, not for the busy
+        // handler's sleeps (a 1 s tail before). The mode is stored in the
+        // file; NORMAL sync is safe with WAL (a power cut can lose the last
+        // commits, never corrupt).
+        self.execute("PRAGMA journal_mode = WAL", &[]).await?;
+        self.execute("PRAGMA synchronous = NORMAL", &[]).await?;
+        // A statement outside a transaction that meets another instance's
+        // write lock waits for it, as long as a call may take
+        // (`begin_immediate` waits its own way).
+        self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await
     }
 
-    /// Notes a failed statement: errors that may leave the connection
-    /// unusable or mid-transaction make the next request open a new one.
-    /// A refused unique value or a corrupt row says nothing about it.
-    fn watch<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        if let Err(StoreError::Unavailable(_) | StoreError::Query(_)) = &result {
-            self.0.broken.set(true);
+    pub fn backend(&self) -> Backend {
+        self.0.backend
+    }
+
+    /// What this request did with the database so far.
+    pub fn usage(&self) -> Usage {
+        self.0.usage.get()
+    }
+
+    /// Runs one call on the connection within the deadline and times it. A
+    /// failure that may leave the connection unusable or mid-transaction
+    /// (the server went away or did not answer, a statement failed) drops
+    /// it at once: a SQLite connection inside a transaction would hold the
+    /// write lock, a hung one would hold the request. A refused unique
+    /// value or a corrupt row says nothing about the connection.
+    async fn call<T>(
+        &self,
+        what: &str,
+        keep: Keep,
+        call: impl AsyncFnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let started = Instant::now();
+        // A handle of its own, so that no borrow of the lease is held while
+        // the call waits.
+        let Some(connection) = self.0.kept.borrow().as_ref().map(|kept| kept.connection.clone()) else {
+            return Err(StoreError::Unavailable("the connection was closed after an earlier failure".into()));
+        };
+        let result = bounded(self.0.deadline, what, call(&connection)).await;
+        let mut usage = self.0.usage.get();
+        usage.statements += 1;
+        usage.time += started.elapsed();
+        self.0.usage.set(usage);
+        // A server that went away or did not answer in time is never kept,
+        // whoever asked: its next call would wait out the deadline again.
+        let dropped = match (&result, keep) {
+            (Err(StoreError::Unavailable(why)), Keep::IfLocked) => !is_locked(why),
+            (Err(StoreError::Unavailable(_)), _) => true,
+            (Err(StoreError::Query(_)), keep) => keep != Keep::IfQueryFailed,
+            _ => false,
+        };
+        if dropped {
+            self.0.kept.borrow_mut().take();
         }
         result
     }
 
-    pub fn backend(&self) -> Backend {
-        match self.0.connection {
-            Connection::Sqlite(_) => Backend::Sqlite,
-            Connection::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     /// Runs a query and returns its rows.
-    pub fn query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        self.watch(timed(1, || self.run_query(statement, params)))
+    pub async fn query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.call(statement, Keep::Sound, async |c| c.query(statement, params).await).await
     }
 
     /// A query whose failure is an answer, not a fault (the migration
-    /// ledger may not exist yet): unlike [`query`](Self::query), a failure
-    /// leaves the connection kept.
-    pub(crate) fn probe(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        timed(1, || self.run_query(statement, params))
-    }
-
-    fn run_query(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
-        match &self.0.connection {
-            Connection::Sqlite(conn) => {
-                let params: Vec<sqlite::Value> = params.iter().map(to_sqlite).collect();
-                let result = conn.execute(&sql::to_sqlite_placeholders(statement), &params).map_err(sqlite_error)?;
-                Ok(result.rows.into_iter().map(|r| Row(r.values.into_iter().map(from_sqlite).collect())).collect())
-            }
-            Connection::Postgres(conn) => {
-                let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-                let result = conn.query(statement, &params).map_err(pg_error)?;
-                Ok(result.rows.into_iter().map(|r| Row(r.into_iter().map(from_pg).collect())).collect())
-            }
-        }
+    /// ledger may not exist yet): unlike [`query`](Self::query), a failed
+    /// statement leaves the connection kept (an unavailable server does not).
+    pub(crate) async fn probe(&self, statement: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        self.call(statement, Keep::IfQueryFailed, async |c| c.query(statement, params).await).await
     }
 
     /// Runs a statement that returns no rows.
-    pub fn execute(&self, statement: &str, params: &[Value]) -> Result<(), StoreError> {
-        match &self.0.connection {
-            Connection::Sqlite(_) => self.query(statement, params).map(drop),
-            Connection::Postgres(conn) => {
-                let params: Vec<pg4::ParameterValue> = params.iter().map(to_pg).collect();
-                self.watch(timed(1, || conn.execute(statement, &params).map(drop).map_err(pg_error)))
-            }
-        }
+    pub async fn execute(&self, statement: &str, params: &[Value]) -> Result<(), StoreError> {
+        self.call(statement, Keep::Sound, async |c| c.execute(statement, params).await).await
     }
 
     /// Runs `work` in a transaction: committed if it returns `Ok`, rolled back
     /// otherwise. SQLite takes its write lock up front (`BEGIN IMMEDIATE`), so
-    /// concurrent writers queue instead of failing half-way.
-    pub fn transaction<T, E: From<StoreError>>(&self, work: impl FnOnce(&Db) -> Result<T, E>) -> Result<T, E> {
-        match &self.0.connection {
-            Connection::Sqlite(conn) => self.watch(timed(1, || begin_immediate(conn)))?,
-            Connection::Postgres(_) => self.execute("BEGIN", &[])?,
+    /// concurrent writers queue instead of failing half-way. A connection
+    /// dropped by a failure inside the transaction needs no rollback: the
+    /// database ends the transaction of a closed connection.
+    pub async fn transaction<T, E: From<StoreError>>(
+        &self,
+        work: impl AsyncFnOnce(&Db) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self.backend() {
+            Backend::Sqlite => self.begin_immediate().await?,
+            Backend::Postgres => self.execute("BEGIN", &[]).await?,
         }
-        match work(self) {
-            Ok(value) => match self.execute("COMMIT", &[]) {
+        match work(self).await {
+            Ok(value) => match self.execute("COMMIT", &[]).await {
                 Ok(()) => Ok(value),
                 Err(err) => {
                     // SQLite keeps a transaction open when COMMIT fails:
-                    // end it here, and drop the connection anyway.
-                    let _ = self.execute("ROLLBACK", &[]);
-                    self.0.broken.set(true);
+                    // dropping the connection ends it.
+                    self.0.kept.borrow_mut().take();
                     Err(err.into())
                 }
             },
             Err(err) => {
-                // A failed rollback marks the connection broken (`watch`):
-                // no later request may find this transaction open.
-                let _ = self.execute("ROLLBACK", &[]);
+                if self.is_open() {
+                    // A failed rollback drops the connection (`call`): no
+                    // later request may find this transaction open.
+                    let _ = self.execute("ROLLBACK", &[]).await;
+                }
                 Err(err)
             }
         }
     }
-}
 
-/// How long a SQLite writer waits for the write lock before the request
-/// answers 503.
-const SQLITE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+    fn is_open(&self) -> bool {
+        self.0.kept.borrow().is_some()
+    }
 
-/// Takes SQLite's write lock, polling every millisecond or two instead of
-/// through SQLite's busy handler: that one sleeps longer the longer a writer
-/// has waited (up to 100 ms a time) while newcomers poll fast, so under
-/// concurrent writes an unlucky one waited a second or more (the p99 of
-/// contacts create at 16 connections was 0.8–1.5 s). Polling at one pace
-/// for everyone keeps the wait close to the queue's length.
-fn begin_immediate(conn: &sqlite::Connection) -> Result<(), StoreError> {
-    conn.execute("PRAGMA busy_timeout = 0", &[]).map_err(sqlite_error)?;
-    let started = std::time::Instant::now();
-    let mut attempt: u32 = 0;
-    let outcome = loop {
-        match conn.execute("BEGIN IMMEDIATE", &[]) {
-            Ok(_) => break Ok(()),
-            Err(sqlite::Error::Io(msg))
-                if (msg.contains("locked") || msg.contains("busy")) && started.elapsed() < SQLITE_LOCK_WAIT =>
-            {
-                attempt = attempt.wrapping_add(1);
-                // 1 or 2 ms, alternating with the attempt, so that waiters
-                // do not move in step.
-                std::thread::sleep(std::time::Duration::from_micros(1000 + u64::from(attempt % 2) * 1000));
+    /// Takes SQLite's write lock, polling every millisecond or two instead
+    /// of through SQLite's busy handler: that one sleeps longer the longer a
+    /// writer has waited (up to 100 ms a time) while newcomers poll fast, so
+    /// under concurrent writes an unlucky one waited a second or more (the
+    /// p99 of contacts create at 16 connections was 0.8–1.5 s). Polling at
+    /// one pace for everyone keeps the wait close to the queue's length. It
+    /// waits as long as one call may take.
+    async fn begin_immediate(&self) -> Result<(), StoreError> {
+        self.execute("PRAGMA busy_timeout = 0", &[]).await?;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        let outcome = loop {
+            let begin = "BEGIN IMMEDIATE";
+            match self.call(begin, Keep::IfLocked, async |c| c.execute(begin, &[]).await).await {
+                Ok(()) => break Ok(()),
+                Err(StoreError::Unavailable(msg)) if is_locked(&msg) && started.elapsed() < self.0.deadline => {
+                    attempt = attempt.wrapping_add(1);
+                    // 1 or 2 ms, alternating with the attempt, so that
+                    // waiters do not move in step.
+                    host::sleep(Duration::from_micros(1000 + u64::from(attempt % 2) * 1000)).await;
+                }
+                Err(err) => {
+                    self.0.kept.borrow_mut().take();
+                    break Err(err);
+                }
             }
-            Err(err) => break Err(sqlite_error(err)),
-        }
-    };
-    // Single statements outside a transaction keep SQLite's own waiting.
-    conn.execute("PRAGMA busy_timeout = 5000", &[]).map_err(sqlite_error)?;
-    outcome
-}
-
-fn to_sqlite(value: &Value) -> sqlite::Value {
-    match value {
-        Value::Int(n) => sqlite::Value::Integer(*n),
-        Value::Text(s) => sqlite::Value::Text(s.clone()),
-        Value::Bool(b) => sqlite::Value::Integer(*b as i64),
-        Value::Null => sqlite::Value::Null,
+        };
+        // Single statements outside a transaction keep SQLite's own waiting.
+        let restored = self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await;
+        outcome.and(restored)
     }
 }
 
-fn from_sqlite(value: sqlite::Value) -> Value {
-    match value {
-        sqlite::Value::Integer(n) => Value::Int(n),
-        sqlite::Value::Text(s) => Value::Text(s),
-        sqlite::Value::Real(f) => Value::Int(f as i64),
-        sqlite::Value::Blob(b) => Value::Text(String::from_utf8_lossy(&b).into_owned()),
-        sqlite::Value::Null => Value::Null,
-    }
+/// Which failures of a call leave its connection kept (`Db::call`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Only those that say nothing about the connection: the usual case.
+    Sound,
+    /// Also a failed statement: the migration ledger may not exist yet.
+    IfQueryFailed,
+    /// Also SQLite's write lock held by another: the lock is polled for.
+    IfLocked,
 }
 
-fn to_pg(value: &Value) -> pg4::ParameterValue {
-    match value {
-        Value::Int(n) => pg4::ParameterValue::Int64(*n),
-        Value::Text(s) => pg4::ParameterValue::Str(s.clone()),
-        Value::Bool(b) => pg4::ParameterValue::Boolean(*b),
-        Value::Null => pg4::ParameterValue::DbNull,
-    }
+/// SQLite's answer when another connection holds the lock it needs.
+fn is_locked(why: &str) -> bool {
+    why.contains("locked") || why.contains("busy")
 }
 
-fn from_pg(value: pg4::DbValue) -> Value {
-    use pg4::DbValue as V;
-    match value {
-        V::Boolean(b) => Value::Bool(b),
-        V::Int8(n) => Value::Int(n.into()),
-        V::Int16(n) => Value::Int(n.into()),
-        V::Int32(n) => Value::Int(n.into()),
-        V::Int64(n) => Value::Int(n),
-        V::Str(s) => Value::Text(s),
-        V::DbNull => Value::Null,
-        other => Value::Text(format!("{other:?}")),
-    }
-}
-
-fn sqlite_error(err: sqlite::Error) -> StoreError {
-    match err {
-        sqlite::Error::Io(msg) if msg.contains("UNIQUE constraint failed") => StoreError::Conflict,
-        sqlite::Error::Io(msg) if msg.contains("database is locked") || msg.contains("busy") => {
-            StoreError::Unavailable(msg)
-        }
-        sqlite::Error::Io(msg) => StoreError::Query(msg),
-        other => StoreError::Unavailable(format!("{other:?}")),
-    }
-}
-
-fn pg_error(err: pg4::PgError) -> StoreError {
-    match err {
-        pg4::PgError::QueryFailed(pg4::QueryError::DbError(db)) => match db.code.as_str() {
-            "23505" => StoreError::Conflict,
-            // Connection exceptions, shutdowns, cancelled or timed-out statements.
-            // Deadlocks and serialization failures: the same request retried
-            // goes through.
-            code if code.starts_with("08") || code.starts_with("57") || matches!(code, "53300" | "40P01" | "40001") => {
-                StoreError::Unavailable(format!("{} ({})", db.message, db.code))
-            }
-            _ => StoreError::Query(format!("{} ({})", db.message, db.code)),
-        },
-        pg4::PgError::QueryFailed(pg4::QueryError::Text(msg)) => StoreError::Unavailable(msg),
-        pg4::PgError::ConnectionFailed(msg) | pg4::PgError::Other(msg) => StoreError::Unavailable(msg),
-        other => StoreError::Query(format!("{other:?}")),
-    }
+/// `call`, or [`StoreError::Unavailable`] once `deadline` has passed (where
+/// the runtime lets a call be given up: see `host::within`).
+async fn bounded<T>(
+    deadline: Duration,
+    what: &str,
+    call: impl Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    host::within(deadline, call).await.unwrap_or_else(|| {
+        let what: String = what.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(60).collect();
+        Err(StoreError::Unavailable(format!("no answer within {} ms ({what})", deadline.as_millis())))
+    })
 }
 
 #[cfg(test)]
@@ -492,7 +461,9 @@ mod tests {
         assert_eq!(row.text(1), Ok("x".to_string()));
         assert_eq!(row.opt_text(2), Ok(None));
         assert_eq!(row.bool(3), Ok(true));
-        assert_eq!(row.bool(0), Ok(true), "SQLite's 0/1 booleans");
+        let sqlite = Row(vec![Value::Int(0), Value::Int(1)]);
+        assert_eq!((sqlite.bool(0), sqlite.bool(1)), (Ok(false), Ok(true)), "SQLite's 0/1 booleans");
+        assert!(corrupt(row.bool(0)).contains("column 0 is not a boolean"), "7 is no boolean the store wrote");
         assert!(corrupt(row.text(0)).contains("column 0 is not text"));
         assert!(corrupt(row.int(1)).contains("column 1 is not an integer"));
         assert!(corrupt(row.bool(1)).contains("column 1 is not a boolean"));

@@ -3,7 +3,7 @@
 //! owners are read there, so a check made on a stale role cannot win, and a
 //! workspace always keeps at least one owner, also under concurrent changes.
 
-use mewayz_domain::{MemberChange, Role, RoleError};
+use mewayz_domain::{MemberChange, Page, Role, RoleError};
 use mewayz_time::now;
 use serde::Serialize;
 
@@ -62,33 +62,44 @@ fn member(row: &Row) -> Result<Member, StoreError> {
     })
 }
 
-pub fn list(db: &Db, workspace_id: &str) -> Result<Vec<Member>, StoreError> {
-    let rows =
-        db.query(&format!("{SELECT} WHERE m.workspace_id = $1 ORDER BY m.joined_at, u.email"), &[workspace_id.into()])?;
-    rows.iter().map(member).collect()
+/// A page of a workspace's members, earliest first, and how many there are.
+pub async fn list(db: &Db, workspace_id: &str, page: Page) -> Result<(Vec<Member>, i64), StoreError> {
+    let rows = db
+        .query(
+            &format!("{SELECT} WHERE m.workspace_id = $1 ORDER BY m.joined_at, u.email, m.user_id LIMIT $2 OFFSET $3"),
+            &[workspace_id.into(), i64::from(page.limit).into(), page.offset_i64().into()],
+        )
+        .await?;
+    let total =
+        db.query("SELECT COUNT(*) FROM workspace_members WHERE workspace_id = $1", &[workspace_id.into()]).await?;
+    Ok((rows.iter().map(member).collect::<Result<_, _>>()?, Row::single_int(&total)?))
 }
 
-pub fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>, StoreError> {
-    let rows = db.query(
-        &format!("{SELECT} WHERE m.workspace_id = $1 AND m.user_id = $2"),
-        &[workspace_id.into(), user_id.into()],
-    )?;
+pub async fn find(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Member>, StoreError> {
+    let rows = db
+        .query(
+            &format!("{SELECT} WHERE m.workspace_id = $1 AND m.user_id = $2"),
+            &[workspace_id.into(), user_id.into()],
+        )
+        .await?;
     rows.first().map(member).transpose()
 }
 
 /// A member's role, with their row locked until the transaction ends
 /// (PostgreSQL; SQLite's `BEGIN IMMEDIATE` already holds the write lock).
-pub(crate) fn locked_role(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Role>, StoreError> {
+pub(crate) async fn locked_role(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Role>, StoreError> {
     let lock = if db.backend() == Backend::Postgres { " FOR UPDATE" } else { "" };
-    let rows = db.query(
-        &format!("SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2{lock}"),
-        &[workspace_id.into(), user_id.into()],
-    )?;
+    let rows = db
+        .query(
+            &format!("SELECT role FROM workspace_members WHERE workspace_id = $1 AND user_id = $2{lock}"),
+            &[workspace_id.into(), user_id.into()],
+        )
+        .await?;
     rows.first().map(|row| stored_role(&row.text(0)?)).transpose()
 }
 
 /// Writes a membership; `Conflict` if there is one already.
-pub(crate) fn insert(
+pub(crate) async fn insert(
     db: &Db,
     workspace_id: &str,
     user_id: &str,
@@ -99,21 +110,22 @@ pub(crate) fn insert(
         "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
          VALUES ($1, $2, $3, $4, $5)",
         &[workspace_id.into(), user_id.into(), role.as_str().into(), invited_by.into(), now().into()],
-    )?;
-    find(db, workspace_id, user_id)?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))
+    )
+    .await?;
+    find(db, workspace_id, user_id).await?.ok_or_else(|| StoreError::Query("member vanished after insert".into()))
 }
 
 /// Changes a member's role (`Some`) or removes them (`None`) as `actor_id`:
 /// authorized against both members' roles as they stand in this
 /// transaction, and refused if it would leave the workspace without an owner.
-pub fn change(
+pub async fn change(
     db: &Db,
     workspace_id: &str,
     actor_id: &str,
     user_id: &str,
     new_role: Option<Role>,
 ) -> Result<(), MemberError> {
-    db.transaction(|db| {
+    db.transaction(async |db| {
         // PostgreSQL: lock the rows the decision reads — the actor's, the
         // target's and the owners' — in one order, so concurrent changes
         // queue instead of deciding on roles that are about to change.
@@ -126,7 +138,8 @@ pub fn change(
                      WHERE workspace_id = $1 AND (role = 'owner' OR user_id = $2 OR user_id = $3){lock}"
                 ),
                 &[workspace_id.into(), actor_id.into(), user_id.into()],
-            )?
+            )
+            .await?
             .iter()
             .map(|row| Ok((row.text(0)?, stored_role(&row.text(1)?)?)))
             .collect::<Result<_, StoreError>>()?;
@@ -143,17 +156,24 @@ pub fn change(
             return Err(MemberError::LastOwner);
         }
         match new_role {
-            Some(role) => db.execute(
-                "UPDATE workspace_members SET role = $3 WHERE workspace_id = $1 AND user_id = $2",
-                &[workspace_id.into(), user_id.into(), role.as_str().into()],
-            )?,
-            None => db.execute(
-                "DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2",
-                &[workspace_id.into(), user_id.into()],
-            )?,
+            Some(role) => {
+                db.execute(
+                    "UPDATE workspace_members SET role = $3 WHERE workspace_id = $1 AND user_id = $2",
+                    &[workspace_id.into(), user_id.into(), role.as_str().into()],
+                )
+                .await?
+            }
+            None => {
+                db.execute(
+                    "DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2",
+                    &[workspace_id.into(), user_id.into()],
+                )
+                .await?
+            }
         }
         Ok(())
     })
+    .await
 }
 
 #[cfg(test)]

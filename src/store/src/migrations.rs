@@ -115,31 +115,38 @@ const PG_MIGRATION_LOCK: i64 = 0x6d65_7761_797a;
 
 /// Applies every migration of the store's part and then of `also` that the
 /// ledger does not list. The fast path, when none is missing, is one query.
-pub fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> {
+pub async fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> {
     let parts = || std::iter::once(MIGRATIONS).chain(also.iter().copied()).flatten();
     let missing = |applied: &[i64]| parts().any(|m| !applied.contains(&m.version));
-    let ledger = db.probe("SELECT version FROM schema_migrations", &[]);
+    let ledger = db.probe("SELECT version FROM schema_migrations", &[]).await;
+    // No ledger is a reason to migrate; no answer is not.
+    if let Err(unavailable @ StoreError::Unavailable(_)) = &ledger {
+        return Err(unavailable.clone());
+    }
     let current = ledger.and_then(|rows| rows.iter().map(|row| row.int(0)).collect::<Result<Vec<_>, _>>());
     if current.is_ok_and(|applied| !missing(&applied)) {
         return Ok(());
     }
-    let migrated = db.transaction(|db| {
-        if db.backend() == Backend::Postgres {
-            db.query("SELECT pg_advisory_xact_lock($1)", &[Value::Int(PG_MIGRATION_LOCK)])?;
-        }
-        db.execute(CREATE_LEDGER, &[])?;
-        let applied = applied_versions(db)?;
-        for migration in parts().filter(|m| !applied.contains(&m.version)) {
-            for statement in migration.statements {
-                db.execute(statement, &[])?;
+    let migrated = db
+        .transaction(async |db| {
+            if db.backend() == Backend::Postgres {
+                db.execute("SELECT pg_advisory_xact_lock($1)", &[Value::Int(PG_MIGRATION_LOCK)]).await?;
             }
-            db.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                &[migration.version.into(), migration.name.into(), now().into()],
-            )?;
-        }
-        Ok(())
-    });
+            db.execute(CREATE_LEDGER, &[]).await?;
+            let applied = applied_versions(db).await?;
+            for migration in parts().filter(|m| !applied.contains(&m.version)) {
+                for statement in migration.statements {
+                    db.execute(statement, &[]).await?;
+                }
+                db.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                    &[migration.version.into(), migration.name.into(), now().into()],
+                )
+                .await?;
+            }
+            Ok(())
+        })
+        .await;
     match migrated {
         // The runtime role of a least-privilege setup (deploy/postgres/
         // roles.sql) may not create tables: the owner migrates, from the
@@ -152,8 +159,8 @@ pub fn ensure_current(db: &Db, also: &[&[Migration]]) -> Result<(), StoreError> 
     }
 }
 
-fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
-    db.query("SELECT version FROM schema_migrations", &[])?.iter().map(|row| row.int(0)).collect()
+async fn applied_versions(db: &Db) -> Result<Vec<i64>, StoreError> {
+    db.query("SELECT version FROM schema_migrations", &[]).await?.iter().map(|row| row.int(0)).collect()
 }
 
 /// Checks a part of the schema: versions increase within it and none is

@@ -40,7 +40,12 @@ pub(crate) fn from_row(row: &Row) -> Result<User, StoreError> {
 }
 
 /// Creates an account. `StoreError::Conflict` if the email is taken.
-pub fn create(db: &Db, email: &Email, password_hash: &str, full_name: Option<&FullName>) -> Result<User, StoreError> {
+pub async fn create(
+    db: &Db,
+    email: &Email,
+    password_hash: &str,
+    full_name: Option<&FullName>,
+) -> Result<User, StoreError> {
     let user = User {
         id: new_id(),
         email: email.as_str().to_string(),
@@ -59,25 +64,28 @@ pub fn create(db: &Db, email: &Email, password_hash: &str, full_name: Option<&Fu
             true.into(),
             user.created_at.into(),
         ],
-    )?;
+    )
+    .await?;
     Ok(user)
 }
 
-pub fn find(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
-    let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[id.into()])?;
+pub async fn find(db: &Db, id: &str) -> Result<Option<User>, StoreError> {
+    let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), &[id.into()]).await?;
     rows.first().map(from_row).transpose()
 }
 
-pub fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
-    let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"), &[email.as_str().into()])?;
+pub async fn find_by_email(db: &Db, email: &Email) -> Result<Option<User>, StoreError> {
+    let rows = db.query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"), &[email.as_str().into()]).await?;
     rows.first().map(from_row).transpose()
 }
 
-pub fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, StoreError> {
-    let rows = db.query(
-        &format!("SELECT {COLUMNS}, password_hash, session_version FROM users WHERE email = $1"),
-        &[email.as_str().into()],
-    )?;
+pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, StoreError> {
+    let rows = db
+        .query(
+            &format!("SELECT {COLUMNS}, password_hash, session_version FROM users WHERE email = $1"),
+            &[email.as_str().into()],
+        )
+        .await?;
     rows.first()
         .map(|row| Ok(Credentials { user: from_row(row)?, password_hash: row.text(5)?, session_version: row.int(6)? }))
         .transpose()

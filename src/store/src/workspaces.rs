@@ -45,7 +45,7 @@ fn workspace(row: &Row) -> Result<Workspace, StoreError> {
 }
 
 /// Creates a workspace with `owner` as its first owner. `Conflict` if the slug is taken.
-pub fn create(
+pub async fn create(
     db: &Db,
     owner: &str,
     name: &WorkspaceName,
@@ -63,7 +63,7 @@ pub fn create(
         updated_at: now,
         role: Role::Owner,
     };
-    db.transaction(|db| {
+    db.transaction(async |db| {
         db.execute(
             "INSERT INTO workspaces (id, name, slug, description, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $6)",
@@ -75,42 +75,49 @@ pub fn create(
                 owner.into(),
                 now.into(),
             ],
-        )?;
+        )
+        .await?;
         db.execute(
             "INSERT INTO workspace_members (workspace_id, user_id, role, invited_by, joined_at)
              VALUES ($1, $2, 'owner', NULL, $3)",
             &[ws.id.clone().into(), owner.into(), now.into()],
         )
-    })?;
+        .await
+    })
+    .await?;
     Ok(ws)
 }
 
 /// The workspaces `user_id` belongs to, newest first, and how many there are.
-pub fn list_for_member(db: &Db, user_id: &str, page: Page) -> Result<(Vec<Workspace>, i64), StoreError> {
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS} FROM workspaces w
+pub async fn list_for_member(db: &Db, user_id: &str, page: Page) -> Result<(Vec<Workspace>, i64), StoreError> {
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM workspaces w
              JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $1
              ORDER BY w.created_at DESC, w.id
              LIMIT $2 OFFSET $3"
-        ),
-        &[user_id.into(), i64::from(page.limit).into(), (page.offset as i64).into()],
-    )?;
-    let total = db.query("SELECT COUNT(*) FROM workspace_members WHERE user_id = $1", &[user_id.into()])?;
+            ),
+            &[user_id.into(), i64::from(page.limit).into(), page.offset_i64().into()],
+        )
+        .await?;
+    let total = db.query("SELECT COUNT(*) FROM workspace_members WHERE user_id = $1", &[user_id.into()]).await?;
     let total = Row::single_int(&total)?;
     Ok((rows.iter().map(workspace).collect::<Result<_, _>>()?, total))
 }
 
 /// The workspace as `user_id` sees it, or `None` if they are not a member.
-pub fn find_for_member(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Workspace>, StoreError> {
-    let rows = db.query(
-        &format!(
-            "SELECT {COLUMNS} FROM workspaces w
+pub async fn find_for_member(db: &Db, workspace_id: &str, user_id: &str) -> Result<Option<Workspace>, StoreError> {
+    let rows = db
+        .query(
+            &format!(
+                "SELECT {COLUMNS} FROM workspaces w
              JOIN workspace_members m ON m.workspace_id = w.id AND m.user_id = $2
              WHERE w.id = $1"
-        ),
-        &[workspace_id.into(), user_id.into()],
-    )?;
+            ),
+            &[workspace_id.into(), user_id.into()],
+        )
+        .await?;
     rows.first().map(workspace).transpose()
 }
 
@@ -134,26 +141,32 @@ impl From<StoreError> for WorkspaceError {
 /// Runs `write` in a transaction if `actor_id`'s role, read on their locked
 /// membership row, passes `allowed`: a role changed by a concurrent request
 /// is seen, never a stale one.
-fn as_member(
+async fn as_member(
     db: &Db,
     workspace_id: &str,
     actor_id: &str,
     allowed: fn(Role) -> bool,
-    write: impl FnOnce(&Db) -> Result<(), StoreError>,
+    write: impl AsyncFnOnce(&Db) -> Result<(), StoreError>,
 ) -> Result<(), WorkspaceError> {
-    db.transaction(|db| {
-        let role = locked_role(db, workspace_id, actor_id)?.ok_or(WorkspaceError::NotAMember)?;
+    db.transaction(async |db| {
+        let role = locked_role(db, workspace_id, actor_id).await?.ok_or(WorkspaceError::NotAMember)?;
         if !allowed(role) {
             return Err(WorkspaceError::Forbidden);
         }
-        Ok(write(db)?)
+        Ok(write(db).await?)
     })
+    .await
 }
 
 /// Applies `changes` as `actor_id` (an admin or owner). `Store(Conflict)` if
 /// the new slug is taken.
-pub fn update(db: &Db, workspace_id: &str, actor_id: &str, changes: &WorkspaceChanges) -> Result<(), WorkspaceError> {
-    as_member(db, workspace_id, actor_id, Role::can_update_workspace, |db| {
+pub async fn update(
+    db: &Db,
+    workspace_id: &str,
+    actor_id: &str,
+    changes: &WorkspaceChanges,
+) -> Result<(), WorkspaceError> {
+    as_member(db, workspace_id, actor_id, Role::can_update_workspace, async |db| {
         db.execute(
             "UPDATE workspaces SET
                  name = COALESCE($2, name),
@@ -169,15 +182,18 @@ pub fn update(db: &Db, workspace_id: &str, actor_id: &str, changes: &WorkspaceCh
                 now().into(),
             ],
         )
+        .await
     })
+    .await
 }
 
 /// Deletes a workspace as `actor_id` (an owner). Its memberships, and every
 /// table another part of the schema keys on a workspace (invitations, the
 /// resource core's records), go with it by their foreign keys' `ON DELETE
 /// CASCADE` (enforced on SQLite too: see [`Db::open`]).
-pub fn delete(db: &Db, workspace_id: &str, actor_id: &str) -> Result<(), WorkspaceError> {
-    as_member(db, workspace_id, actor_id, Role::can_delete_workspace, |db| {
-        db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()])
+pub async fn delete(db: &Db, workspace_id: &str, actor_id: &str) -> Result<(), WorkspaceError> {
+    as_member(db, workspace_id, actor_id, Role::can_delete_workspace, async |db| {
+        db.execute("DELETE FROM workspaces WHERE id = $1", &[workspace_id.into()]).await
     })
+    .await
 }

@@ -126,7 +126,7 @@ fn main() -> ExitCode {
                 }
             });
             progress.finish();
-            let output = if cli.json { json(&report) } else { report.human_summary() };
+            let output = if cli.json { json(&report) } else { Ok(report.human_summary()) };
             (output, report.pass)
         }
         None => {
@@ -140,18 +140,25 @@ fn main() -> ExitCode {
             progress.finish();
             let report =
                 Report::new(prober.target().base(), cli.samples, cli.timeout, cli.max_p99, &samples, status_route);
-            let output = if cli.json { json(&report) } else { report.human() };
+            let output = if cli.json { json(&report) } else { Ok(report.human()) };
             (output, report.pass)
+        }
+    };
+    let output = match output {
+        Ok(output) => output,
+        Err(error) => {
+            eprintln!("verify: the report could not be written as JSON: {error}");
+            return ExitCode::from(1);
         }
     };
     print(&output);
     if pass { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn json(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("reports serialise");
+fn json(value: &impl serde::Serialize) -> Result<String, serde_json::Error> {
+    let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    text
+    Ok(text)
 }
 
 /// Prints to stdout; a closed pipe is not worth a panic.

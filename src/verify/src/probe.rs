@@ -258,8 +258,21 @@ impl Prober {
     /// of several pods would), in [`ROUTES`] order.
     pub fn round(&self) -> Vec<Sample> {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = ROUTES.iter().map(|route| scope.spawn(|| self.sample(route))).collect();
-            handles.into_iter().map(|h| h.join().expect("a probe thread panicked")).collect()
+            let (at, started) = (SystemTime::now(), Instant::now());
+            let handles: Vec<_> = ROUTES.iter().map(|route| (*route, scope.spawn(|| self.sample(route)))).collect();
+            handles
+                .into_iter()
+                .map(|(route, h)| {
+                    // A probe that panicked got no answer: a failed sample
+                    // (untimed, like a failed connection).
+                    h.join().unwrap_or_else(|_| Sample {
+                        route,
+                        at,
+                        elapsed: started.elapsed(),
+                        result: Err(Failure::Other("the probe thread panicked".into())),
+                    })
+                })
+                .collect()
         })
     }
 

@@ -12,6 +12,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// Runs shorter than this show no progress.
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
+const SAMPLES_TEMPLATE: &str = "{spinner} sampling {bar:30} {pos}/{len} rounds ({elapsed})";
+const WATCH_TEMPLATE: &str = "{spinner} watching {bar:30} {elapsed}/{duration_total} {msg}";
+
+/// The bar's style from one of the templates above (a unit test parses
+/// them); were one ever refused, the bar keeps indicatif's default look.
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template).unwrap_or_else(|error| {
+        eprintln!("verify: progress template {template:?} refused ({error}); using the default");
+        ProgressStyle::default_bar()
+    })
+}
+
 pub struct Progress {
     bar: Option<ProgressBar>,
     started: Instant,
@@ -35,10 +47,7 @@ impl Progress {
             return Self::off();
         }
         let bar = ProgressBar::with_draw_target(Some(rounds), ProgressDrawTarget::hidden());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} sampling {bar:30} {pos}/{len} rounds ({elapsed})")
-                .expect("a valid template"),
-        );
+        bar.set_style(style(SAMPLES_TEMPLATE));
         Progress { bar: Some(bar), started: Instant::now(), shown: AtomicBool::new(false) }
     }
 
@@ -48,14 +57,13 @@ impl Progress {
             return Self::off();
         }
         let bar = ProgressBar::with_draw_target(Some(duration.as_millis() as u64), ProgressDrawTarget::stderr());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} watching {bar:30} {elapsed}/{duration_total} {msg}")
-                .expect("a valid template")
-                .with_key("duration_total", |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
-                    let total = Duration::from_millis(state.len().unwrap_or(0));
-                    let _ = write!(w, "{}", humantime::format_duration(Duration::from_secs(total.as_secs())));
-                }),
-        );
+        bar.set_style(style(WATCH_TEMPLATE).with_key(
+            "duration_total",
+            |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let total = Duration::from_millis(state.len().unwrap_or(0));
+                let _ = write!(w, "{}", humantime::format_duration(Duration::from_secs(total.as_secs())));
+            },
+        ));
         bar.set_message("0 failed");
         Progress { bar: Some(bar), started: Instant::now(), shown: AtomicBool::new(true) }
     }
@@ -87,6 +95,18 @@ impl Progress {
     pub fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_templates_parse() {
+        for template in [SAMPLES_TEMPLATE, WATCH_TEMPLATE] {
+            ProgressStyle::with_template(template).unwrap();
         }
     }
 }

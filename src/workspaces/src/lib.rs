@@ -1,15 +1,16 @@
 //! `/api/workspaces` and `/api/workspaces/{id}`.
 
+use mewayz_api::http::{Request, Response};
 use mewayz_api::{
-    ApiError, ApiRequest, ApiResult, Patch, authenticate, json, no_content, open_db, workspace_for_member,
+    ApiError, ApiRequest, ApiResult, ListPage, Patch, authenticate, authenticate_member, json, no_content,
 };
-use mewayz_domain::{Page, Slug, WorkspaceName, WorkspaceText};
+use mewayz_domain::{Slug, WorkspaceName, WorkspaceText};
 use mewayz_store::{
-    StoreError,
+    Db, StoreError,
     workspaces::{self, Workspace, WorkspaceChanges, WorkspaceError},
 };
-use serde::{Deserialize, Serialize};
-use spin_sdk::http::{Request, Response};
+use mewayz_time::new_id;
+use serde::Deserialize;
 
 const DESCRIPTION_MAX: usize = 2000;
 
@@ -18,18 +19,18 @@ mewayz_api::export_service!(handle);
 /// Serves one request. Spin calls it through the WASI P3 entry
 /// (`export_service!`); natively it is a plain function: the OpenAPI
 /// document (mewayz-openapi) links this crate for its types.
-pub fn handle(req: Request) -> Response {
-    mewayz_api::serve(req, routes)
+pub async fn handle(req: Request) -> Response {
+    mewayz_api::serve(req, routes).await
 }
 
-fn routes(req: &ApiRequest) -> ApiResult {
+async fn routes(req: &ApiRequest) -> ApiResult {
     match req.segments().as_slice() {
-        ["api", "workspaces"] if req.method_is("GET") => list(req),
-        ["api", "workspaces"] if req.method_is("POST") => create(req),
+        ["api", "workspaces"] if req.method_is("GET") => list(req).await,
+        ["api", "workspaces"] if req.method_is("POST") => create(req).await,
         ["api", "workspaces"] => Err(ApiError::method_not_allowed("GET, POST")),
-        ["api", "workspaces", id] if req.method_is("GET") => read(req, id),
-        ["api", "workspaces", id] if req.method_is("PATCH") => update(req, id),
-        ["api", "workspaces", id] if req.method_is("DELETE") => delete(req, id),
+        ["api", "workspaces", id] if req.method_is("GET") => read(req, id).await,
+        ["api", "workspaces", id] if req.method_is("PATCH") => update(req, id).await,
+        ["api", "workspaces", id] if req.method_is("DELETE") => delete(req, id).await,
         ["api", "workspaces", _] => Err(ApiError::method_not_allowed("GET, PATCH, DELETE")),
         _ => Err(ApiError::not_found("no such route")),
     }
@@ -39,8 +40,11 @@ fn routes(req: &ApiRequest) -> ApiResult {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewWorkspace {
+    #[cfg_attr(feature = "openapi", schema(schema_with = mewayz_domain::schema::workspace_name))]
     name: String,
+    #[cfg_attr(feature = "openapi", schema(schema_with = slug_or_null))]
     slug: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = description_schema))]
     description: Option<String>,
 }
 
@@ -51,23 +55,26 @@ pub struct NewWorkspace {
 #[serde(deny_unknown_fields)]
 pub struct WorkspacePatch {
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = mewayz_domain::schema::workspace_name))]
     name: Patch<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = mewayz_domain::schema::slug))]
     slug: Patch<String>,
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(schema_with = description_schema))]
     description: Patch<String>,
 }
 
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Serialize)]
-pub struct WorkspaceList {
-    data: Vec<Workspace>,
-    total: i64,
-    limit: u32,
-    offset: u64,
+/// The schemas of a slug left out or `null` (derived from the name) and
+/// of a description (`null` or left out: empty).
+#[cfg(feature = "openapi")]
+fn slug_or_null() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    mewayz_domain::schema::or_null(mewayz_domain::schema::slug())
+}
+
+#[cfg(feature = "openapi")]
+fn description_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    mewayz_domain::schema::or_null(mewayz_domain::schema::text(DESCRIPTION_MAX))
 }
 
 fn slug_taken(err: StoreError) -> ApiError {
@@ -77,34 +84,45 @@ fn slug_taken(err: StoreError) -> ApiError {
     }
 }
 
-fn create(req: &ApiRequest) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
+async fn create(req: &ApiRequest) -> ApiResult {
+    let (db, user) = authenticate(req).await?;
     let body: NewWorkspace = req.json()?;
     let name = WorkspaceName::parse(&body.name)?;
     let slug = match body.slug.as_deref() {
         Some(slug) => Slug::parse("slug", slug)?,
-        None => Slug::derive(name.as_str())
-            .ok_or_else(|| ApiError::invalid("slug", "the name has too few URL-safe characters: give a slug"))?,
+        // A name with too little that is URL-safe ("☕ ☕") still makes a
+        // workspace: its slug is then `workspace-` and a fresh id's 32 hex
+        // digits (never taken).
+        None => match Slug::derive(name.as_str()) {
+            Some(slug) => slug,
+            None => Slug::parse("slug", &format!("workspace-{}", new_id().replace('-', "")))?,
+        },
     };
     let description = WorkspaceText::parse("description", body.description.as_deref().unwrap_or(""), DESCRIPTION_MAX)?;
-    let workspace = workspaces::create(&db, &user.id, &name, &slug, &description).map_err(slug_taken)?;
+    let workspace = workspaces::create(&db, &user.id, &name, &slug, &description).await.map_err(slug_taken)?;
     json(201, &workspace)
 }
 
-fn list(req: &ApiRequest) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
-    let page = Page::from_query(req.query())?;
-    let (data, total) = workspaces::list_for_member(&db, &user.id, page)?;
-    json(200, &WorkspaceList { data, total, limit: page.limit, offset: page.offset })
+async fn list(req: &ApiRequest) -> ApiResult {
+    let (db, user) = authenticate(req).await?;
+    let page = req.page()?;
+    let (data, total) = workspaces::list_for_member(&db, &user.id, page).await?;
+    json(200, &ListPage::new(data, total, page))
 }
 
-fn read(req: &ApiRequest, id: &str) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
-    json(200, &workspace_for_member(&db, id, &user.id)?)
+/// The workspace as `user_id` sees it (with their role); gone since the
+/// caller was authorized (deleted, or they left) → 404.
+async fn shown(db: &Db, id: &str, user_id: &str) -> Result<Workspace, ApiError> {
+    workspaces::find_for_member(db, id, user_id).await?.ok_or_else(|| ApiError::not_found("no such workspace"))
 }
 
-fn update(req: &ApiRequest, id: &str) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
+async fn read(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user, _) = authenticate_member(req, id).await?;
+    json(200, &shown(&db, id, &user.id).await?)
+}
+
+async fn update(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user, _) = authenticate_member(req, id).await?;
     let body: WorkspacePatch = req.json()?;
     let changes = WorkspaceChanges {
         name: body.name.required("name")?.as_deref().map(WorkspaceName::parse).transpose()?,
@@ -116,17 +134,17 @@ fn update(req: &ApiRequest, id: &str) -> ApiResult {
             .map(|d| WorkspaceText::parse("description", d, DESCRIPTION_MAX))
             .transpose()?,
     };
-    workspaces::update(&db, id, &user.id, &changes).map_err(|err| match err {
+    workspaces::update(&db, id, &user.id, &changes).await.map_err(|err| match err {
         WorkspaceError::Store(err) => slug_taken(err),
         WorkspaceError::Forbidden => ApiError::forbidden("only admins and owners change a workspace"),
         other => other.into(),
     })?;
-    json(200, &workspace_for_member(&db, id, &user.id)?)
+    json(200, &shown(&db, id, &user.id).await?)
 }
 
-fn delete(req: &ApiRequest, id: &str) -> ApiResult {
-    let (db, user) = authenticate(req, open_db)?;
-    workspaces::delete(&db, id, &user.id).map_err(|err| match err {
+async fn delete(req: &ApiRequest, id: &str) -> ApiResult {
+    let (db, user, _) = authenticate_member(req, id).await?;
+    workspaces::delete(&db, id, &user.id).await.map_err(|err| match err {
         WorkspaceError::Forbidden => ApiError::forbidden("only owners delete a workspace"),
         other => other.into(),
     })?;

@@ -1,8 +1,10 @@
 //! Feature routes beside their floors, on `spin up` with SQLite and with
 //! PostgreSQL, at 1, 16 and 64 connections, measured with wrk:
 //! - Spin's host-only `/.well-known/spin/health` (the host floor);
-//! - a do-nothing spin-sdk component (benches/floor, the component floor);
-//! - a WASI P3 component that runs `SELECT 1` on the connection its instance
+//! - a do-nothing WASI P3 component of the routes' generation
+//!   (benches/database-floor `/p3`, the component floor the ratios are to)
+//!   and a do-nothing spin-sdk 5.2 WASI P2 one (benches/floor, the P2 floor);
+//! - a WASI P3 component that runs `SELECT 1` on a connection its instance
 //!   keeps (benches/database-floor, the database floor: no route that reads
 //!   the database can be faster);
 //! - the zero-import probe, `me`, the contacts list (50), contacts create,
@@ -15,6 +17,8 @@
 //! Asserts nothing. Run by `bash benches/routes.sh [seconds per measurement]`;
 //! `BENCH_BACKENDS=sqlite` and `BENCH_ROUTES="contacts create,me"` narrow a
 //! run while working on one route (the floors always run);
+//! `BENCH_SPIN=3.6` measures the Spin 3.6 build on Spin 3.6 (default: the
+//! default build on Spin 4);
 //! `BENCH_SPIN_ARGS="--max-instance-concurrent-reuse-count 4"` passes
 //! `spin up` arguments; `BENCH_NODELAY=1` (in benches/routes.sh) preloads
 //! benches/nodelay into Spin, which then sets TCP_NODELAY (a diagnostic).
@@ -123,7 +127,7 @@ fn seeded(backend: Backend) -> (TestApp, Vec<Route>) {
     if let Some(library) = &preload {
         vars.push(("LD_PRELOAD", library));
     }
-    let app = TestApp::start_with_args(backend, &vars, &spin_args.split_whitespace().collect::<Vec<_>>());
+    let app = TestApp::start_on(backend, &vars, &spin_args.split_whitespace().collect::<Vec<_>>(), spin3());
     let owner = app.register("owner@example.com");
     let ws = app.workspace(&owner, "Bench Shop");
     let contacts = format!("/api/workspaces/{ws}/contacts");
@@ -283,18 +287,32 @@ fn svg(results: &[Value]) -> String {
     out
 }
 
+/// `BENCH_SPIN=3.6`: the Spin 3.6 build on Spin 3.6.
+fn spin3() -> bool {
+    std::env::var("BENCH_SPIN").is_ok_and(|v| v.starts_with("3."))
+}
+
 fn main() {
     let seconds: u64 = std::env::args().nth(1).map_or(5, |s| s.parse().expect("seconds per measurement"));
-    let build = Command::new("cargo")
+    // The floors of the routes' generation, switched as build-component
+    // switches the components.
+    let mut build = Command::new("cargo");
+    build
         .args(["build", "--quiet", "-p", "bench-floor", "-p", "bench-database-floor"])
         .args(["--target", "wasm32-wasip2", "--release"])
-        .current_dir(repo_path("."))
-        .status()
-        .expect("building the floor components");
-    assert!(build.success(), "building benches/floor and benches/database-floor");
+        .current_dir(repo_path("."));
+    if spin3() {
+        build.env("CARGO_TARGET_DIR", repo_path("target/spin3")).env("CARGO_ENCODED_RUSTFLAGS", "--cfg=mewayz_spin3");
+    }
+    assert!(
+        build.status().expect("building the floors").success(),
+        "building benches/floor and benches/database-floor"
+    );
+    let floor_manifest = repo_path(if spin3() { "benches/floor/spin3.toml" } else { "benches/floor/spin.toml" });
     let scripts = tempfile::tempdir().unwrap();
 
-    let spin_version = Command::new(std::env::var("SPIN_BIN").unwrap_or_else(|_| "spin".into()))
+    let spin = if spin3() { mewayz_tests::spin::spin3_binary() } else { mewayz_tests::spin::spin_binary() };
+    let spin_version = Command::new(spin.expect("no Spin binary for this generation"))
         .arg("--version")
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -324,8 +342,9 @@ fn main() {
         };
         let env = env.into_iter().chain(preload().map(|library| ("LD_PRELOAD".to_string(), library))).collect();
         let floor = SpinApp::start_with(SpinOptions {
-            manifest: Some(repo_path("benches/floor/spin.toml")),
+            manifest: Some(floor_manifest.clone()),
             env,
+            spin3: spin3(),
             ..Default::default()
         });
         let floors = [
@@ -340,11 +359,12 @@ fn main() {
             Route {
                 name: "component floor",
                 method: "GET",
-                url: floor.url("/"),
+                url: floor.url("/p3"),
                 token: None,
                 body: None,
                 sample: None,
             },
+            Route { name: "P2 floor", method: "GET", url: floor.url("/"), token: None, body: None, sample: None },
             Route {
                 name: "database floor",
                 method: "GET",
