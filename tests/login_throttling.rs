@@ -6,7 +6,7 @@
 use mewayz_tests::{
     app::{Backend, TEST_AUTH_SECRET, TestApp, assert_error},
     http::{self, Reply},
-    on_both_backends,
+    load, on_both_backends,
 };
 use serde_json::json;
 
@@ -18,8 +18,8 @@ fn login(app: &TestApp, email: &str, password: &str) -> Reply {
 /// the client is `client`.
 fn post_from(app: &TestApp, path: &str, client: &str, body: serde_json::Value) -> Reply {
     let body = serde_json::to_vec(&body).unwrap();
-    http::send("POST", &app.url(path), &[("content-type", "application/json"), ("x-forwarded-for", client)], body)
-        .unwrap()
+    let headers = [("content-type", "application/json"), ("x-forwarded-for", client)];
+    load::admitted(|| http::send("POST", &app.url(path), &headers, body.clone())).unwrap()
 }
 
 fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::{
     http::{self, Reply},
+    load,
     postgres::{PgServer, TestDatabase, psql},
     spin::{SpinApp, SpinOptions},
 };
@@ -69,10 +70,27 @@ impl TestApp {
         self.spin.url(path)
     }
 
-    /// Sends a request with an optional bearer token and JSON body.
+    /// Sends a request with an optional bearer token and JSON body, as a
+    /// well-behaved client: again after `Retry-After` while the app answers
+    /// 503 `busy` (its password work is admitted, see tests/overload.rs).
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        call_json(&self.url(path), method, token, body)
+        load::admitted(|| self.try_once(method, path, token, body.clone()))
             .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.spin.logs()))
+    }
+
+    /// Sends a request once, whatever it is answered.
+    pub fn call_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
+        self.try_once(method, path, token, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.spin.logs()))
+    }
+
+    fn try_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
+        call_json(&self.url(path), method, token, body)
+    }
+
+    /// The app's logs so far.
+    pub fn logs(&self) -> String {
+        self.spin.logs()
     }
 
     pub fn get(&self, path: &str, token: &str) -> Reply {

@@ -9,6 +9,7 @@ pub mod deploy;
 pub mod embedded;
 pub mod fake;
 pub mod http;
+pub mod load;
 pub mod manifest;
 pub mod node;
 pub mod postgres;

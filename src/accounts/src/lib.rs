@@ -3,7 +3,9 @@
 //! `sessions` component's.
 
 use mewayz_api::http::{Request, Response};
-use mewayz_api::{ApiError, ApiRequest, ApiResult, Config, authenticate_session, client_key, json, now_seconds};
+use mewayz_api::{
+    ApiError, ApiRequest, ApiResult, Config, authenticate_session, client_key, json, now_seconds, with_password_slot,
+};
 use mewayz_auth::{
     TOKEN_TTL_SECONDS, hash_password, issue_token,
     throttle::{Policy, Verdict},
@@ -121,19 +123,23 @@ async fn register(req: &ApiRequest) -> ApiResult {
     let email = Email::parse("email", &body.email)?;
     let password = Password::parse(body.password)?;
     let full_name = body.full_name.as_deref().map(FullName::parse).transpose()?;
+    let address = client_key(req)?.map(|key| format!("register:{key}"));
 
-    let db = req.db().await?;
-    let Some(address) = client_key(req)?.map(|key| format!("register:{key}")) else {
-        return create_account(&db, &email, password, full_name).await;
-    };
-    if let Verdict::Refuse { retry_after } =
-        attempts::attempt(&db, &address, &Policy::REGISTRATION, now_seconds() as i64).await?
-    {
-        return Err(ApiError::too_many_registrations(retry_after));
-    }
-    let outcome = create_account(&db, &email, password, full_name).await;
-    attempts::settle(&db, &address, true).await?;
-    outcome
+    with_password_slot(async || {
+        let db = req.db().await?;
+        let Some(address) = address else {
+            return create_account(&db, &email, password, full_name).await;
+        };
+        if let Verdict::Refuse { retry_after } =
+            attempts::attempt(&db, &address, &Policy::REGISTRATION, now_seconds() as i64).await?
+        {
+            return Err(ApiError::too_many_registrations(retry_after));
+        }
+        let outcome = create_account(&db, &email, password, full_name).await;
+        attempts::settle(&db, &address, true).await?;
+        outcome
+    })
+    .await
 }
 
 async fn create_account(db: &Db, email: &Email, password: Password, full_name: Option<FullName>) -> ApiResult {
@@ -159,11 +165,17 @@ async fn login(req: &ApiRequest) -> ApiResult {
     if body.password.len() > 4 * Password::MAX_CHARS {
         return Err(refused());
     }
+    let address = client_key(req)?;
+    // Admitted before the attempts are counted: a login turned away busy
+    // has cost the database nothing.
+    with_password_slot(async || check_credentials(req, &email, &body.password, address).await).await
+}
 
+async fn check_credentials(req: &ApiRequest, email: &Email, password: &str, address: Option<String>) -> ApiResult {
+    let refused = || ApiError::unauthorized("incorrect email or password");
     let db = req.db().await?;
     // Both keys are checked, and the attempt counted as pending, before any
     // Argon2 work; then settled. Only failures count against an address.
-    let address = client_key(req)?;
     if let Some(address) = &address {
         attempt(&db, address, &Policy::ADDRESS).await?;
     }
@@ -178,7 +190,7 @@ async fn login(req: &ApiRequest) -> ApiResult {
 
     // Unknown emails cost the same Argon2 work as wrong passwords, so the
     // answer's timing does not tell which accounts exist.
-    let found = match users::credentials(&db, &email).await {
+    let found = match users::credentials(&db, email).await {
         Ok(found) => found,
         Err(err) => {
             // Not checked: settle as no failure, best effort, so a database
@@ -194,9 +206,9 @@ async fn login(req: &ApiRequest) -> ApiResult {
         }
     };
     let right = match &found {
-        Some(found) => verify_password(&body.password, &found.password_hash) && found.user.is_active,
+        Some(found) => verify_password(password, &found.password_hash) && found.user.is_active,
         None => {
-            verify_against_nobody(&body.password);
+            verify_against_nobody(password);
             false
         }
     };
@@ -225,25 +237,28 @@ async fn change_password(req: &ApiRequest) -> ApiResult {
         e.field = "new_password";
         e
     })?;
-    let account = account_key(&user.email);
-    attempt(&db, &account, &Policy::ACCOUNT).await?;
-    let email = Email::parse("email", &user.email)?;
-    let current =
-        users::credentials(&db, &email).await?.ok_or_else(|| ApiError::unauthorized("the account is gone"))?;
-    if body.current_password.len() > 4 * Password::MAX_CHARS
-        || !verify_password(&body.current_password, &current.password_hash)
-    {
-        attempts::settle(&db, &account, true).await?;
-        return Err(ApiError::invalid("current_password", "is not the account's current password"));
-    }
-    attempts::clear(&db, &account).await?;
-    let hash =
-        hash_password(new_password.expose()).map_err(|e| ApiError::internal(format!("hashing a password: {e}")))?;
-    // Only if nothing changed since this token and this hash were checked:
-    // a change racing another (or a logout-all) must not win with a stale
-    // session.
-    let version = sessions::change_password(&db, &user.id, &hash, claims.ver, &current.password_hash)
-        .await?
-        .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))?;
-    json(200, &session(user, version)?)
+    with_password_slot(async || {
+        let account = account_key(&user.email);
+        attempt(&db, &account, &Policy::ACCOUNT).await?;
+        let email = Email::parse("email", &user.email)?;
+        let current =
+            users::credentials(&db, &email).await?.ok_or_else(|| ApiError::unauthorized("the account is gone"))?;
+        if body.current_password.len() > 4 * Password::MAX_CHARS
+            || !verify_password(&body.current_password, &current.password_hash)
+        {
+            attempts::settle(&db, &account, true).await?;
+            return Err(ApiError::invalid("current_password", "is not the account's current password"));
+        }
+        attempts::clear(&db, &account).await?;
+        let hash =
+            hash_password(new_password.expose()).map_err(|e| ApiError::internal(format!("hashing a password: {e}")))?;
+        // Only if nothing changed since this token and this hash were checked:
+        // a change racing another (or a logout-all) must not win with a stale
+        // session.
+        let version = sessions::change_password(&db, &user.id, &hash, claims.ver, &current.password_hash)
+            .await?
+            .ok_or_else(|| ApiError::unauthorized("the access token is invalid or expired"))?;
+        json(200, &session(user, version)?)
+    })
+    .await
 }

@@ -10,12 +10,23 @@ use mewayz_store::DatabaseUrl;
 use crate::{ApiError, service::sdk};
 
 /// The variables every feature component may declare (spin.toml).
-const NAMES: [&str; 5] =
-    ["auth_secret", "cors_allowed_origins", "database_timeout_ms", "database_url", "trusted_proxies"];
+const NAMES: [&str; 6] = [
+    "auth_secret",
+    "cors_allowed_origins",
+    "database_timeout_ms",
+    "database_url",
+    "password_hash_slots",
+    "trusted_proxies",
+];
 
 /// What `database_timeout_ms` may be: long enough for a slow query, short
 /// enough that a client and the kubelet see an answer.
 const DATABASE_TIMEOUT_MS: std::ops::RangeInclusive<u64> = 100..=30_000;
+
+/// What `password_hash_slots` may be: at least one, or no password route
+/// could ever run; at most what a pod's memory limit could hold (each hash
+/// takes 19 MiB).
+const PASSWORD_HASH_SLOTS: std::ops::RangeInclusive<u32> = 1..=16;
 
 /// One variable as Spin answered: its value, `None` when the component does
 /// not define it, or why it could not be read (a variables provider's error).
@@ -137,6 +148,16 @@ impl Config {
         parse_timeout(raw).map_err(ApiError::configuration)
     }
 
+    /// `password_hash_slots`: how many password hashes a pod runs at once
+    /// (spin.toml's default: 2); more are answered 503 at once.
+    pub fn password_hash_slots() -> Result<u32, ApiError> {
+        let config = Config::current();
+        let raw = config
+            .read("password_hash_slots")
+            .map_err(|e| ApiError::configuration(format!("password_hash_slots cannot be read: {e}")))?;
+        parse_slots(raw).map_err(ApiError::configuration)
+    }
+
     /// The token signing secret. Missing, short or unreadable: a clear 500
     /// for auth routes only; nothing else depends on it. (The message names
     /// the variable, never its value.)
@@ -179,9 +200,29 @@ fn parse_timeout(raw: &str) -> Result<Duration, String> {
     }
 }
 
+fn parse_slots(raw: &str) -> Result<u32, String> {
+    match raw.trim().parse::<u32>() {
+        Ok(slots) if PASSWORD_HASH_SLOTS.contains(&slots) => Ok(slots),
+        _ => Err(format!(
+            "password_hash_slots must be a whole number from {} to {}, not {raw:?}",
+            PASSWORD_HASH_SLOTS.start(),
+            PASSWORD_HASH_SLOTS.end()
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_password_hash_slots_are_checked_not_defaulted() {
+        assert_eq!(parse_slots("2"), Ok(2));
+        assert_eq!(parse_slots(" 16 "), Ok(16));
+        for bad in ["", "0", "17", "-1", "1.5", "two"] {
+            assert!(parse_slots(bad).unwrap_err().contains("password_hash_slots"), "{bad:?}");
+        }
+    }
 
     #[test]
     fn the_database_timeout_is_checked_not_defaulted() {

@@ -139,10 +139,21 @@ impl ApiError {
         err
     }
 
+    /// Every slot for password work in this pod is taken
+    /// (`password_hash_slots`): refused before any of it, so that a burst
+    /// of logins cannot starve the pod's probes; the client retries.
+    pub fn busy() -> Self {
+        let mut err = Self::new(503, "busy", "the server is busy with other sign-ins; retry in a second");
+        err.retry_after = Some(1);
+        err
+    }
+
     /// Server-side failures go to the component's log (Spin collects stderr),
     /// with the request that met them.
+    /// Load shed on purpose (`busy`) is not a failure, and logging each
+    /// refusal would add work at the moment the pod has none to spare.
     pub fn log(&self, req: &ApiRequest) {
-        if self.status >= 500 {
+        if self.status >= 500 && self.code != "busy" {
             eprintln!(
                 "{} {} -> {} {}: {}",
                 req.method_name(),

@@ -2,6 +2,7 @@
 //! table; this crate turns its result into a response in one place: errors,
 //! CORS, logging.
 
+mod admission;
 mod auth;
 mod bounded;
 mod client;
@@ -13,6 +14,7 @@ mod patch;
 mod request;
 pub mod service;
 
+pub use admission::with_password_slot;
 pub use auth::{authenticate, authenticate_member, authenticate_session, now_seconds};
 pub use client::client_key;
 pub use config::Config;

@@ -251,7 +251,10 @@ fn error_description(status: u16) -> &'static str {
         415 => "unsupported_media_type: send Content-Type: application/json",
         422 => "validation_failed: `field` names what is wrong",
         429 => "too_many_attempts: wait Retry-After seconds",
-        503 => "database_unavailable: retry after Retry-After seconds",
+        503 => {
+            "database_unavailable: retry after Retry-After seconds; or, on register, login and password change, \
+             busy: every password slot of the pod is taken (password_hash_slots), retry after Retry-After (1 s)"
+        }
         500 => "configuration_error (auth_secret or database_url not set right) or internal_error",
         _ => "an error",
     }

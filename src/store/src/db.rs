@@ -138,15 +138,24 @@ pub enum Backend {
 /// A connection to the app's database, leased by one request.
 ///
 /// Spin reuses a WASI P3 component's instance for many requests (up to 128,
-/// 16 at a time), so an instance keeps the connections its requests opened,
-/// idle between requests, with the schema versions each has checked. A
-/// request takes one of them (or opens one) on its first statement and gives
-/// it back when the last handle to it is dropped. Requests an instance holds
-/// at the same time interleave at every database call on Spin 4 (the calls
-/// are asynchronous), so no two of them ever share a connection: one
-/// request's transaction cannot take in another's statements. Nothing of a
-/// request's caller is kept with a connection: who is calling is read from
-/// each request's token and the database, never from the instance.
+/// 16 at a time), so while an instance is busy it keeps a few of the
+/// connections its requests opened, idle between them. A request takes one
+/// of them (or opens one) on its first statement and gives it back when the
+/// last handle to it is dropped. Requests an instance holds at the same time
+/// interleave at every database call on Spin 4 (the calls are
+/// asynchronous), so no two of them ever share a connection: one request's
+/// transaction cannot take in another's statements. Nothing of a request's
+/// caller is kept with a connection: who is calling is read from each
+/// request's token and the database, never from the instance.
+///
+/// Spin's host pools PostgreSQL connections too: at most 64 per database
+/// address and Spin process, shared by every component and instance. A
+/// connection an instance keeps is one the pool cannot hand to another
+/// instance, and with each instance keeping up to 16, `me` at 64 clients had
+/// requests wait out their deadline opening one (503) while others sat
+/// idle. So an instance keeps at most [`IDLE_LIMIT`], and gives all of them
+/// back to the host when its last request in flight ends (its SQLite ones
+/// it keeps: the host pools none).
 #[derive(Clone)]
 pub struct Db(Rc<Lease>);
 
@@ -163,30 +172,43 @@ struct Lease {
 struct Kept {
     connection: Rc<Connection>,
     url: DatabaseUrl,
-    /// Migration versions this connection has seen applied.
-    checked: Vec<i64>,
 }
 
-/// Connections an instance keeps while no request uses them: Spin's limit of
-/// requests an instance serves at once.
-const IDLE_LIMIT: usize = 16;
+/// Connections an instance keeps idle while it has requests in flight.
+const IDLE_LIMIT: usize = 4;
 
 thread_local! {
     /// The instance's idle connections (a component instance is single-threaded).
     static IDLE: RefCell<Vec<Kept>> = const { RefCell::new(Vec::new()) };
+    /// Requests of the instance holding a connection now.
+    static LEASED: Cell<usize> = const { Cell::new(0) };
+    /// Migration versions the instance has seen applied, per database. Forgotten
+    /// when a call on that database fails (it may have been emptied or
+    /// replaced): the next request checks again.
+    static CHECKED: RefCell<Vec<(DatabaseUrl, i64)>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Drop for Lease {
     /// The request is done with its connection: back to the instance's idle
-    /// ones, unless a failure dropped it already.
+    /// ones while the instance has other requests in flight (unless a
+    /// failure dropped it already); with the last one, every idle connection
+    /// goes back to the host.
     fn drop(&mut self) {
-        if let Some(kept) = self.kept.get_mut().take() {
-            IDLE.with_borrow_mut(|idle| {
-                if idle.len() < IDLE_LIMIT {
-                    idle.push(kept);
-                }
-            });
-        }
+        let kept = self.kept.get_mut().take();
+        let leased = LEASED.get().saturating_sub(1);
+        LEASED.set(leased);
+        IDLE.with_borrow_mut(|idle| {
+            if let Some(kept) = kept
+                && idle.len() < IDLE_LIMIT
+            {
+                idle.push(kept);
+            }
+            if leased == 0 {
+                // SQLite connections are the instance's own (the host pools
+                // none): keeping them costs no other instance anything.
+                idle.retain(|kept| kept.url == DatabaseUrl::Sqlite);
+            }
+        });
     }
 }
 
@@ -194,7 +216,7 @@ impl Drop for Lease {
 /// (operators see whether their runtime reuses instances).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Connected {
-    /// Opened by this request (and its schema checked).
+    /// Opened by this request (or handed out by the host's pool).
     Opened,
     /// Kept by the instance from an earlier request.
     Kept,
@@ -228,19 +250,37 @@ impl Db {
     /// data, never at start-up. Every call on it, opening included, gives up
     /// after `deadline` with [`StoreError::Unavailable`].
     pub async fn open(url: &DatabaseUrl, deadline: Duration, also: &[&[Migration]]) -> Result<Db, StoreError> {
+        let db = Db::connect(url, deadline).await?;
+        let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
+        let checked = CHECKED.with_borrow(|checked| wanted().all(|v| checked.contains(&(url.clone(), v))));
+        if !checked {
+            migrations::ensure_current(&db, also).await?;
+            CHECKED.with_borrow_mut(|checked| checked.extend(wanted().map(|v| (url.clone(), v))));
+        }
+        Ok(db)
+    }
+
+    /// A connection to the pod's own SQLite `default` database, whatever
+    /// database holds the app's data, without the app's schema: for what
+    /// the instances of one pod share ([`crate::slots`]).
+    pub(crate) async fn open_pod_local(deadline: Duration) -> Result<Db, StoreError> {
+        Db::connect(&DatabaseUrl::Sqlite, deadline).await
+    }
+
+    /// One of the instance's idle connections to `url`, or a new one.
+    async fn connect(url: &DatabaseUrl, deadline: Duration) -> Result<Db, StoreError> {
         let started = Instant::now();
-        let idle = IDLE.with_borrow_mut(|idle| {
-            // Connections to another address (a changed variable) are closed.
-            idle.retain(|kept| &kept.url == url);
-            idle.pop()
-        });
+        // A component may use two databases (the app's PostgreSQL and the
+        // pod's SQLite): each request takes one to the address it wants.
+        let idle = IDLE.with_borrow_mut(|idle| idle.iter().rposition(|kept| &kept.url == url).map(|i| idle.remove(i)));
         let (kept, connected) = match idle {
             Some(kept) => (kept, Connected::Kept),
             None => {
                 let connection = bounded(deadline, "opening a connection", Connection::open(url)).await?;
-                (Kept { connection: Rc::new(connection), url: url.clone(), checked: Vec::new() }, Connected::Opened)
+                (Kept { connection: Rc::new(connection), url: url.clone() }, Connected::Opened)
             }
         };
+        LEASED.set(LEASED.get() + 1);
         let db = Db(Rc::new(Lease {
             backend: kept.connection.backend(),
             kept: RefCell::new(Some(kept)),
@@ -250,18 +290,18 @@ impl Db {
         if connected == Connected::Opened && db.backend() == Backend::Sqlite {
             db.configure_sqlite().await?;
         }
-        let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
-        let checked = db.0.kept.borrow().as_ref().is_some_and(|k| wanted().all(|v| k.checked.contains(&v)));
-        if !checked {
-            migrations::ensure_current(&db, also).await?;
-            if let Some(kept) = db.0.kept.borrow_mut().as_mut() {
-                kept.checked.extend(wanted());
-            }
-        }
         Ok(db)
     }
 
     async fn configure_sqlite(&self) -> Result<(), StoreError> {
+        // First, so that the statements below wait for a lock another
+        // connection holds instead of failing at once: switching to WAL takes
+        // the database's exclusive lock, and on a new file the first requests
+        // of every instance race for it (a concurrent first register failed
+        // with "database is locked"). A statement outside a transaction that
+        // meets another connection's write lock waits as long as a call may
+        // take (`begin_immediate` waits its own way).
+        self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await?;
         // SQLite enforces foreign keys, and so their ON DELETE CASCADE,
         // only when a connection asks; PostgreSQL always does. Each part of
         // the schema owns its cascades through them.
@@ -273,11 +313,7 @@ impl Db {
         // file; NORMAL sync is safe with WAL (a power cut can lose the last
         // commits, never corrupt).
         self.execute("PRAGMA journal_mode = WAL", &[]).await?;
-        self.execute("PRAGMA synchronous = NORMAL", &[]).await?;
-        // A statement outside a transaction that meets another instance's
-        // write lock waits for it, as long as a call may take
-        // (`begin_immediate` waits its own way).
-        self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await
+        self.execute("PRAGMA synchronous = NORMAL", &[]).await
     }
 
     pub fn backend(&self) -> Backend {
@@ -321,7 +357,7 @@ impl Db {
             _ => false,
         };
         if dropped {
-            self.0.kept.borrow_mut().take();
+            self.drop_connection();
         }
         result
     }
@@ -362,7 +398,7 @@ impl Db {
                 Err(err) => {
                     // SQLite keeps a transaction open when COMMIT fails:
                     // dropping the connection ends it.
-                    self.0.kept.borrow_mut().take();
+                    self.drop_connection();
                     Err(err.into())
                 }
             },
@@ -374,6 +410,15 @@ impl Db {
                 }
                 Err(err)
             }
+        }
+    }
+
+    /// Drops the request's connection after a failure that may have left
+    /// it unusable, and forgets that its database's schema was checked (the
+    /// database may have been emptied or replaced).
+    fn drop_connection(&self) {
+        if let Some(kept) = self.0.kept.borrow_mut().take() {
+            CHECKED.with_borrow_mut(|checked| checked.retain(|(url, _)| url != &kept.url));
         }
     }
 
@@ -403,7 +448,7 @@ impl Db {
                     host::sleep(Duration::from_micros(1000 + u64::from(attempt % 2) * 1000)).await;
                 }
                 Err(err) => {
-                    self.0.kept.borrow_mut().take();
+                    self.drop_connection();
                     break Err(err);
                 }
             }

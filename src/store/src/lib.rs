@@ -19,6 +19,7 @@ pub mod invitations;
 pub mod members;
 mod migrations;
 pub mod sessions;
+pub mod slots;
 mod sql;
 mod url;
 pub mod users;

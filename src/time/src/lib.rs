@@ -11,6 +11,12 @@ pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Milliseconds since the Unix epoch, now.
+pub fn now_millis() -> i64 {
+    // i64 milliseconds reach the year 292 million: the cast never truncates.
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
 /// A fresh random identifier for a new row or link (a UUID v4).
 pub fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
