@@ -153,7 +153,7 @@ pub enum Backend {
 /// connection an instance keeps is one the pool cannot hand to another
 /// instance, and with each instance keeping up to 16, `me` at 64 clients had
 /// requests wait out their deadline opening one (503) while others sat
-/// idle. So an instance keeps at most [`IDLE_LIMIT`], and gives all of them
+/// idle. So an instance keeps at most [`IDLE_LIMIT`], and gives all but one
 /// back to the host when its last request in flight ends (its SQLite ones
 /// it keeps: the host pools none).
 #[derive(Clone)]
@@ -204,9 +204,14 @@ impl Drop for Lease {
                 idle.push(kept);
             }
             if leased == 0 {
-                // SQLite connections are the instance's own (the host pools
-                // none): keeping them costs no other instance anything.
-                idle.retain(|kept| kept.url == DatabaseUrl::Sqlite);
+                // One PostgreSQL connection stays for the instance's next
+                // request; SQLite connections are the instance's own (the
+                // host pools none): keeping them costs no other instance.
+                let mut pooled = 0;
+                idle.retain(|kept| {
+                    pooled += usize::from(kept.url != DatabaseUrl::Sqlite);
+                    kept.url == DatabaseUrl::Sqlite || pooled <= 1
+                });
             }
         });
     }

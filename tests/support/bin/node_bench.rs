@@ -16,6 +16,7 @@ use std::{
 use mewayz_tests::{
     app::{TEST_AUTH_SECRET, call_json},
     deploy::spinapps,
+    load,
     node::{Node, RunOptions},
     repo_path, repo_root,
     spin::{SpinApp, SpinOptions},
@@ -56,7 +57,9 @@ fn login_storm(login_url: &str, seconds: u64, sample: impl Fn() -> u64) -> (u64,
             std::thread::spawn(move || {
                 let body = json!({"email": format!("bench{client}@example.com"), "password": "a long password"});
                 while !stop.load(Ordering::Relaxed) {
-                    if call_json(&url, "POST", None, Some(body.clone())).is_ok_and(|r| r.status == 200) {
+                    // As a well-behaved client: `busy` is retried after Retry-After.
+                    let reply = load::admitted(|| call_json(&url, "POST", None, Some(body.clone())));
+                    if reply.is_ok_and(|r| r.status == 200) {
                         done.fetch_add(1, Ordering::Relaxed);
                     }
                 }
