@@ -30,6 +30,13 @@ fn connection(reply: &Reply) -> Option<String> {
     db.split(';').find_map(|param| param.strip_prefix("desc=")).map(str::to_string)
 }
 
+/// The statements a request sent, from `Server-Timing`.
+fn statements(reply: &Reply) -> u32 {
+    let timing = reply.header("server-timing").expect("Server-Timing");
+    let db = timing.split(',').find_map(|metric| metric.trim().strip_prefix("db;")).expect("a db metric");
+    db.split(';').find_map(|param| param.strip_prefix("statements=")).expect("statements").parse().unwrap()
+}
+
 fn contact_names(app: &TestApp, user: &User, ws: &str) -> Reply {
     app.get(&format!("/api/workspaces/{ws}/contacts"), &user.token)
 }
@@ -82,7 +89,14 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
         assert_error(&app.get("/api/workspaces", "not-a-token"), 401, "unauthorized");
         assert_error(&contact_names(app, &User { token: String::new(), ..ada.clone() }, &ada_ws), 401, "unauthorized");
     }
-    assert!(kept >= 25, "only {kept} of 30 workspace lists found their instance's connection kept");
+    // On SQLite an instance keeps its connections between requests; on
+    // PostgreSQL an idle instance gives them back to Spin's host pool (shared
+    // by every instance: see mewayz_store::Db), so a request alone opens
+    // one from the pool, and connections are kept only while the instance
+    // serves others (tests below).
+    if backend == Backend::Sqlite {
+        assert!(kept >= 25, "only {kept} of 30 workspace lists found their instance's connection kept");
+    }
 
     // A write that fails inside its transaction (a slug another workspace
     // has) leaves no transaction open for the next request on the
@@ -122,7 +136,14 @@ fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
     let first = app.get("/api/workspaces", &ada.token);
     let second = app.get("/api/workspaces", &ada.token);
     assert_eq!((first.status, second.status), (200, 200));
-    assert_eq!(connection(&second).as_deref(), Some("kept"), "{:?}", second.header("server-timing"));
+    // The instance remembers the schema it checked: the second request
+    // sends only its own statements.
+    assert!(
+        statements(&second) < statements(&first),
+        "{:?} then {:?}",
+        first.header("server-timing"),
+        second.header("server-timing")
+    );
 
     // The server ends every connection to the app's database, and the
     // database comes back empty (a new server, a restore gone wrong).
@@ -132,32 +153,28 @@ fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
     );
     app.sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
 
-    // The request that finds its kept connection dead answers 503, and
-    // retrying is right: the next one opens a new connection, creates the
-    // schema again (else: 500, relation "users" does not exist) and finds
-    // no Ada.
+    // The request that finds the schema gone (on a connection the host's
+    // pool replaced) answers 503, and retrying is right: the next one
+    // checks the schema again, creates it (else: 500, relation "users" does
+    // not exist) and finds no Ada.
     let broken = app.get("/api/workspaces", &ada.token);
     assert_error(&broken, 503, "database_unavailable");
     assert!(broken.header("retry-after").is_some());
     let after = app.get("/api/workspaces", &ada.token);
     assert_error(&after, 401, "unauthorized");
     assert_eq!(connection(&after).as_deref(), Some("opened"), "{:?}", after.header("server-timing"));
-    // The accounts component's instance kept a connection too (from Ada's
-    // registration): its first request meets it dead, answers 503, and the
-    // retry opens a new one.
-    let register = || {
-        app.call(
-            "POST",
-            "/api/auth/register",
-            None,
-            Some(json!({"email": "bob@example.com", "password": "a long password"})),
-        )
-    };
-    assert_error(&register(), 503, "database_unavailable");
-    let bob = register();
+    // The accounts component's instance held no connection while idle: its
+    // next request gets a live one from the host's pool (which replaced the
+    // dead ones) and finds the schema the request above made again.
+    let bob = app.call(
+        "POST",
+        "/api/auth/register",
+        None,
+        Some(json!({"email": "bob@example.com", "password": "a long password"})),
+    );
     assert_eq!(bob.status, 201, "{}", bob.text());
     let listed = app.get("/api/workspaces", bob.json()["access_token"].as_str().unwrap());
-    assert_eq!((listed.status, connection(&listed).as_deref()), (200, Some("kept")));
+    assert_eq!(listed.status, 200, "{}", listed.text());
 }
 
 /// On Spin 4 the requests an instance holds interleave at every database

@@ -198,6 +198,12 @@ impl Node {
             .expect("running ctr")
     }
 
+    /// The node's own temporary directory (its containerd, registry and
+    /// scratch files).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `NAME:TAG` in this node's registry.
     pub fn reference(&self, name: &str, tag: &str) -> String {
         format!("{}/mewayz/{name}:{tag}", self.registry_addr)
@@ -212,6 +218,13 @@ impl Node {
         } else {
             mewayz_manifest::Manifest::build_spin3(app_root).unwrap_or_else(|e| panic!("{e}"))
         };
+        self.push_manifest(&manifest, reference)
+    }
+
+    /// `spin registry push` of the app described by `manifest` (its
+    /// components already built): what a split SpinApp's own image is
+    /// pushed from (`mewayz_manifest::subset`). Returns the time it took.
+    pub fn push_manifest(&self, manifest: &Path, reference: &str) -> Duration {
         let spin = crate::spin::spin3_binary().expect("no `spin` on PATH and SPIN3_BIN is unset");
         let started = Instant::now();
         let output = Command::new(spin)

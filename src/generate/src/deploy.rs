@@ -112,6 +112,32 @@ struct Group {
     descriptions: Vec<String>,
 }
 
+impl Group {
+    /// The SpinApp's name, which also names its image.
+    fn spinapp_name(&self) -> String {
+        format!("mewayz-{}", self.name)
+    }
+}
+
+/// The split SpinApp's own image beside the single SpinApp's:
+/// `registry/mewayz/mewayz-api:0.1.0` → `registry/mewayz/mewayz-accounts:0.1.0`.
+/// Each holds only its SpinApp's components, since the shim compiles every
+/// component of an image before the pod's first answer (README, *Start-up*).
+fn group_image(single: &Value, name: &str) -> anyhow::Result<String> {
+    let image = single.as_str().context("deploy/spinapp.yaml: spec.image is not a string")?;
+    let (repository, last) = image.rsplit_once('/').unwrap_or(("", image));
+    let tag = last.split_once(':').map_or("", |(_, tag)| tag);
+    ensure!(!tag.is_empty(), "deploy/spinapp.yaml: spec.image {image:?} has no tag");
+    Ok(if repository.is_empty() { format!("{name}:{tag}") } else { format!("{repository}/{name}:{tag}") })
+}
+
+/// Each split SpinApp's name and components, for `generate manifests`.
+pub fn spinapp_components(root: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    let manifest = Manifest::load(root).map_err(anyhow::Error::msg)?;
+    let single = single(root)?;
+    Ok(groups(root, &manifest, &single)?.into_iter().map(|g| (g.spinapp_name(), g.components)).collect())
+}
+
 /// What the split takes from deploy/spinapp.yaml.
 struct Single {
     image: Value,
@@ -318,7 +344,7 @@ fn spinapp(group: &Group, manifest: &Manifest, single: &Single) -> anyhow::Resul
     let variables: Vec<Value> =
         single.variables.iter().filter(|(name, _)| used.contains(name)).map(|(_, entry)| entry.clone()).collect();
     let mut spec = Mapping::new();
-    spec.insert("image".into(), single.image.clone());
+    spec.insert("image".into(), group_image(&single.image, &group.spinapp_name())?.into());
     spec.insert("executor".into(), single.executor.clone());
     spec.insert("replicas".into(), group.settings.replicas.into());
     spec.insert("components".into(), group.components.iter().map(|c| Value::from(c.as_str())).collect());
@@ -333,7 +359,7 @@ fn spinapp(group: &Group, manifest: &Manifest, single: &Single) -> anyhow::Resul
     let app = mapping([
         ("apiVersion", "core.spinkube.dev/v1alpha1".into()),
         ("kind", "SpinApp".into()),
-        ("metadata", mapping([("name", format!("mewayz-{}", group.name).into())])),
+        ("metadata", mapping([("name", group.spinapp_name().into())])),
         ("spec", Value::Mapping(spec)),
     ]);
 

@@ -28,7 +28,37 @@ use std::{
 
 use anyhow::{Context, bail};
 
-const USAGE: &str = "usage: generate [--check] [--root DIR]";
+const USAGE: &str = "usage: generate [--check] [--root DIR]\n       generate manifests [--from MANIFEST] [--out DIR]";
+
+/// `generate manifests`: writes `OUT/<spinapp>/spin.toml` for every split
+/// SpinApp, the manifest `--from` (spin.toml, or the Spin 3.6 build's
+/// target/spin3/spin.toml) cut down to that SpinApp's components, which its
+/// image is pushed from (`spin registry push -f`). `--out` defaults to
+/// `split/` beside the manifest under target/ (target/split for spin.toml).
+/// Built output, not committed: run it after building the components.
+fn manifests(mut args: impl Iterator<Item = String>) -> anyhow::Result<ExitCode> {
+    let root = std::env::current_dir()?;
+    let (mut from, mut out) = (root.join("spin.toml"), None);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--from" => from = PathBuf::from(args.next().context(USAGE)?),
+            "--out" => out = Some(PathBuf::from(args.next().context(USAGE)?)),
+            other => bail!("unknown argument {other:?}; {USAGE}"),
+        }
+    }
+    let out = out.unwrap_or_else(|| match from.parent() {
+        Some(dir) if dir.starts_with(root.join("target")) => dir.join("split"),
+        _ => root.join("target/split"),
+    });
+    for (name, components) in deploy::spinapp_components(&root)? {
+        let manifest = mewayz_manifest::subset(&from, &components).map_err(anyhow::Error::msg)?;
+        let dir = out.join(&name);
+        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::write(dir.join("spin.toml"), manifest)?;
+        println!("{}: {}", dir.join("spin.toml").display(), components.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
 
 /// A file the tool writes, relative to the root, and its content.
 struct Output {
@@ -37,7 +67,11 @@ struct Output {
 }
 
 fn main() -> anyhow::Result<ExitCode> {
-    let mut args = std::env::args().skip(1);
+    let mut args = std::env::args().skip(1).peekable();
+    if args.peek().map(String::as_str) == Some("manifests") {
+        args.next();
+        return manifests(args);
+    }
     let (mut check, mut root) = (false, std::env::current_dir()?);
     while let Some(arg) = args.next() {
         match arg.as_str() {

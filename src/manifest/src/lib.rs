@@ -11,9 +11,11 @@ use serde::Deserialize;
 
 pub mod crates;
 pub mod route;
+mod subset;
 
 pub use crates::ComponentCrate;
 pub use route::Route;
+pub use subset::subset;
 
 #[derive(Debug, Deserialize)]
 pub struct Manifest {

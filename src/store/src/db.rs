@@ -153,9 +153,10 @@ pub enum Backend {
 /// connection an instance keeps is one the pool cannot hand to another
 /// instance, and with each instance keeping up to 16, `me` at 64 clients had
 /// requests wait out their deadline opening one (503) while others sat
-/// idle. So an instance keeps at most [`IDLE_LIMIT`], and gives all but one
+/// idle. So an instance keeps at most [`IDLE_LIMIT`], and gives all of them
 /// back to the host when its last request in flight ends (its SQLite ones
-/// it keeps: the host pools none).
+/// it keeps: the host pools none). A request that opens one gets it from the
+/// host's pool, which checks it first (and replaces a dead one).
 #[derive(Clone)]
 pub struct Db(Rc<Lease>);
 
@@ -204,14 +205,13 @@ impl Drop for Lease {
                 idle.push(kept);
             }
             if leased == 0 {
-                // One PostgreSQL connection stays for the instance's next
-                // request; SQLite connections are the instance's own (the
-                // host pools none): keeping them costs no other instance.
-                let mut pooled = 0;
-                idle.retain(|kept| {
-                    pooled += usize::from(kept.url != DatabaseUrl::Sqlite);
-                    kept.url == DatabaseUrl::Sqlite || pooled <= 1
-                });
+                // Idle instances keep no PostgreSQL connection: under a burst
+                // Spin runs dozens of instances, and one each (tried) was
+                // enough to empty the host's pool — 200 clients logging in
+                // got 503s opening one. SQLite connections are the
+                // instance's own (the host pools none): keeping them costs
+                // no other instance anything.
+                idle.retain(|kept| kept.url == DatabaseUrl::Sqlite);
             }
         });
     }
@@ -348,7 +348,15 @@ impl Db {
         let Some(connection) = self.0.kept.borrow().as_ref().map(|kept| kept.connection.clone()) else {
             return Err(StoreError::Unavailable("the connection was closed after an earlier failure".into()));
         };
-        let result = bounded(self.0.deadline, what, call(&connection)).await;
+        let result = bounded(self.0.deadline, what, call(&connection)).await.map_err(|err| match err {
+            // A table the checked schema has is gone: the database was
+            // emptied or replaced under the app. Retrying is right: the
+            // schema is checked (and made) again by the next request.
+            StoreError::Query(why) if keep == Keep::Sound && is_missing_table(&why) => StoreError::Unavailable(
+                format!("the schema is missing ({why}); it is checked again on the next request"),
+            ),
+            other => other,
+        });
         let mut usage = self.0.usage.get();
         usage.statements += 1;
         usage.time += started.elapsed();
@@ -473,6 +481,11 @@ enum Keep {
     IfQueryFailed,
     /// Also SQLite's write lock held by another: the lock is polled for.
     IfLocked,
+}
+
+/// PostgreSQL's undefined_table, SQLite's "no such table".
+fn is_missing_table(why: &str) -> bool {
+    why.contains("(42P01)") || why.contains("no such table")
 }
 
 /// SQLite's answer when another connection holds the lock it needs.

@@ -103,5 +103,8 @@ fn main() {
 
 fn burst(base: &str, accounts: &[serde_json::Value], clients: usize, phase: Duration) -> String {
     let report = load::login_burst(base, accounts, clients, phase);
+    for failure in report.failed.iter().take(3) {
+        eprintln!("{clients} logging in: a login failed: {failure}");
+    }
     format!("{:.1} ({} busy, {} failed)", report.per_second(), report.busy, report.failed.len())
 }
