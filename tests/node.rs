@@ -489,7 +489,15 @@ mod on_shim_updates {
         let sampler = Sampler::start(probes.url(""));
         std::thread::sleep(Duration::from_millis(300));
         drop(members);
+        let compiled_before = node.precompiled_layers();
         let members = node.run(&v2, RunOptions { env: members_env, ..Default::default() });
+        let compiled: Vec<String> = node.precompiled_layers().difference(&compiled_before).cloned().collect();
+        eprintln!(
+            "figures: the first v2 pod on a node that ran v1: ctr run -> first 200 in {:.2} s; layers compiled for it: \
+             {compiled:?} (the new members layer is {})",
+            members.time_to_first_answer().as_secs_f64(),
+            new_components["members"]
+        );
         std::thread::sleep(Duration::from_millis(300));
         let (samples, failures) = sampler.finish();
         assert!(samples > 20, "{samples} samples");

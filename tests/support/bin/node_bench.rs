@@ -145,6 +145,25 @@ fn main() {
     drop(task);
     drop(node);
 
+    // Each split SpinApp in an image of its own (deploy/split/), each the
+    // first pod of its image on a node that has seen none of them.
+    let node = Node::start();
+    let full = mewayz_tests::manifest::build_components_spin3();
+    let mut starts = serde_json::Map::new();
+    for app in spinapps("split") {
+        let components = app.components().expect("a split SpinApp names its components");
+        let manifest = node.dir().join(format!("{}.toml", app.name()));
+        std::fs::write(&manifest, mewayz_manifest::subset(&full, &components).expect("a subset")).unwrap();
+        let image = node.reference(app.name(), "bench");
+        node.push_manifest(&manifest, &image);
+        node.pull(&image);
+        let env = app.container_env(|name| (name == "auth_secret").then(|| TEST_AUTH_SECRET.to_string()));
+        let task = node.run(&image, RunOptions { env, ..Default::default() });
+        starts.insert(app.name().to_string(), json!(task.time_to_first_answer().as_secs_f64()));
+    }
+    report["shim_split_images_run_to_first_200_cold_s"] = Value::Object(starts);
+    drop(node);
+
     // --- spin up, for comparison ----------------------------------------------
     let spin = SpinApp::start_with(SpinOptions { env, ..Default::default() });
     register(&spin.url(""));
@@ -194,6 +213,9 @@ fn main() {
         a["memory_peak_40_logins_mib"].as_f64().unwrap(),
         a["logins_per_s"].as_f64().unwrap()
     );
+    let starts = report["shim_split_images_run_to_first_200_cold_s"].as_object().unwrap();
+    let starts: Vec<String> = starts.iter().map(|(name, s)| format!("{name} {:.2} s", s.as_f64().unwrap())).collect();
+    println!("split SpinApps, each in its own image, ctr run → first 200 (cold): {}", starts.join(", "));
     println!(
         "shim memory: the task's container cgroup (what a pod limit sees); spin up: resident memory of spin and its trigger"
     );
