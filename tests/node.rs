@@ -370,16 +370,14 @@ impl Sampler {
 mod on_shim_limits {
     use super::*;
 
-    /// The accounts pod under its own memory limit from deploy/split/, on
-    /// PostgreSQL as the split deployment runs, takes bursts of 40 and of
-    /// 200 clients logging in (40 accounts; Argon2 at 19 MiB a run) while a
-    /// kubelet-style sampler probes it: every probe answered within 1 s,
-    /// every login answered 200 or 503 `busy` (the client retries after
-    /// `Retry-After`), and the pod is never OOM-killed.
-    #[test]
-    fn the_accounts_pod_under_login_bursts_never_starves_its_probes_within_its_memory_limit() {
+    /// Bursts of 40 and of 200 clients logging in (40 accounts; Argon2 at
+    /// 19 MiB a run) on a task under its SpinApp's memory limit, on
+    /// PostgreSQL as deploy/ runs, while a kubelet-style sampler probes it:
+    /// every probe answered within 1 s, every login answered 200 or 503
+    /// `busy` (the client retries after `Retry-After`), and the task is
+    /// never OOM-killed.
+    fn login_bursts_never_starve_the_probes(app: &Doc) {
         let (node, image) = node_with_app();
-        let app = spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").unwrap();
         let limit = app.memory_limit().expect("a memory limit");
         let database = TestDatabase::create();
         let env = app.container_env(|name| secret_value(name, Some(&database)));
@@ -405,13 +403,26 @@ mod on_shim_limits {
             assert!(!burst.logged_in.is_empty(), "no login got through: {}", burst.summary());
             let (_, peak) = task.memory();
             eprintln!(
-                "figures: shim, accounts pod, {clients} logging in: probes {}; logins {}; peak {} MiB of a {} MiB limit",
+                "figures: shim, {}, {clients} logging in: probes {}; logins {}; peak {} MiB of a {} MiB limit",
+                app.name(),
                 probes.summary(),
                 burst.summary(),
                 peak >> 20,
                 limit >> 20
             );
         }
+    }
+
+    #[test]
+    fn the_accounts_pod_under_login_bursts_never_starves_its_probes_within_its_memory_limit() {
+        login_bursts_never_starve_the_probes(
+            &spinapps("split").into_iter().find(|a| a.name() == "mewayz-accounts").unwrap(),
+        );
+    }
+
+    #[test]
+    fn the_single_spinapp_under_login_bursts_never_starves_its_probes_within_its_memory_limit() {
+        login_bursts_never_starve_the_probes(&single_spinapp(""));
     }
 }
 

@@ -43,8 +43,9 @@ fn login_bursts(backend: Backend) {
     for clients in [40, 200] {
         eprintln!("figures ({backend:?}): {}", probes_survive_a_login_burst(&app, &accounts, clients));
     }
-    // Every slot was given back: a login alone is admitted at once.
-    let alone = app.call("POST", "/api/auth/login", None, Some(accounts[0].clone()));
+    // Every slot was given back (each before its answer left): a login
+    // alone is admitted at once, not after a lease lapsed.
+    let alone = app.call_once("POST", "/api/auth/login", None, Some(accounts[0].clone()));
     assert_eq!(alone.status, 200, "{}", alone.text());
 }
 
@@ -110,9 +111,10 @@ fn on_spin_password_work_is_admitted_across_instances() {
         assert!(!reply.text().contains("password"), "nothing of the request is echoed: {}", reply.text());
     }
     // A wrong password is refused as ever, and gives its slot back too.
+    // Once every answer is in, the slot is free at once (no lease lapsed).
     let wrong = json!({"email": "slot0@example.com", "password": "not the password"});
-    assert_error(&app.call("POST", "/api/auth/login", None, Some(wrong)), 401, "unauthorized");
-    let again = app.call("POST", "/api/auth/login", None, Some(accounts[0].clone()));
+    assert_error(&app.call_once("POST", "/api/auth/login", None, Some(wrong)), 401, "unauthorized");
+    let again = app.call_once("POST", "/api/auth/login", None, Some(accounts[0].clone()));
     assert_eq!(again.status, 200, "{}", again.text());
     // Refusals are load, not faults: they are not logged one by one.
     assert!(!app.logs().contains("busy"), "{}", app.logs());

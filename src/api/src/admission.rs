@@ -16,11 +16,8 @@ pub async fn with_password_slot(work: impl AsyncFnOnce() -> ApiResult) -> ApiRes
     };
     let answer = work().await;
     if let Err(err) = slot.give_back().await {
-        // The answer stands: the slot lapses on its own (slots::LEASE_MS).
-        eprintln!(
-            "a password slot could not be given back (it lapses in {} s): {err}",
-            mewayz_store::slots::LEASE_MS / 1000
-        );
+        // The answer stands: the slot lapses when its lease ends.
+        eprintln!("a password slot could not be given back (it lapses when its lease ends): {err}");
     }
     answer
 }

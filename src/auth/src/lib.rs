@@ -5,6 +5,7 @@
 //! decides the parameters and what counts as a valid token.
 
 mod bearer;
+mod hs256;
 mod password;
 pub mod throttle;
 mod token;

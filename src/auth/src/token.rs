@@ -61,12 +61,14 @@ pub struct SigningError(pub String);
 pub fn issue_token(secret: &AuthSecret, user_id: &str, ver: i64, now: u64) -> Result<String, SigningError> {
     let claims =
         Claims { sub: user_id.to_string(), iat: now, exp: now + TOKEN_TTL_SECONDS, jti: mewayz_time::new_id(), ver };
+    crate::hs256::install();
     encode(&Header::new(Algorithm::HS256), &claims, &secret.encoding).map_err(|e| SigningError(e.to_string()))
 }
 
 /// Checks a token's signature (HS256 only: "none" and every other algorithm
 /// are refused) and its expiry against `now`.
 pub fn verify_token(secret: &AuthSecret, token: &str, now: u64) -> Result<Claims, TokenError> {
+    crate::hs256::install();
     let mut validation = Validation::new(Algorithm::HS256);
     validation.set_required_spec_claims(&["exp", "iat", "sub", "jti"]);
     // Expiry is checked below against the caller's clock, without leeway.
@@ -143,13 +145,19 @@ mod tests {
             let unsigned = format!("{}.{}.", b64(header.as_bytes()), payload);
             assert_eq!(verify_token(&secret(), &unsigned, NOW), Err(TokenError::Invalid), "{header}");
         }
-        let hs512 = encode(
-            &Header::new(Algorithm::HS512),
-            &Claims { sub: "user-1".into(), iat: NOW, exp: NOW + 60, jti: "t".into(), ver: 0 },
-            &EncodingKey::from_secret(b"a test secret that is long enough!!").unwrap(),
-        )
-        .unwrap();
+        // A well-formed HS512 token signed with the right secret (the app's
+        // provider signs HS256 only, so it is made by hand here).
+        use hmac::{Hmac, KeyInit, Mac};
+        let claims = format!(r#"{{"sub":"user-1","iat":{NOW},"exp":{},"jti":"t","ver":0}}"#, NOW + 60);
+        let signed = format!("{}.{}", b64(br#"{"alg":"HS512","typ":"JWT"}"#), b64(claims.as_bytes()));
+        let mut mac = Hmac::<sha2::Sha512>::new_from_slice(b"a test secret that is long enough!!").unwrap();
+        mac.update(signed.as_bytes());
+        let hs512 = format!("{signed}.{}", b64(&mac.finalize().into_bytes()));
         assert_eq!(verify_token(&secret(), &hs512, NOW), Err(TokenError::Invalid));
+        // And the provider refuses to sign anything but HS256.
+        let claims = Claims { sub: "user-1".into(), iat: NOW, exp: NOW + 60, jti: "t".into(), ver: 0 };
+        crate::hs256::install();
+        assert!(encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(b"k").unwrap()).is_err());
     }
 
     #[test]

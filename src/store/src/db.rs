@@ -168,6 +168,9 @@ struct Lease {
     deadline: Duration,
     backend: Backend,
     usage: Cell<Usage>,
+    /// This request checked the schema itself: a table missing now is a
+    /// bug (500), not a database emptied under the app (503, checked again).
+    checked_here: Cell<bool>,
 }
 
 struct Kept {
@@ -259,6 +262,7 @@ impl Db {
         let wanted = || migrations::MIGRATIONS.iter().chain(also.iter().copied().flatten()).map(|m| m.version);
         let checked = CHECKED.with_borrow(|checked| wanted().all(|v| checked.contains(&(url.clone(), v))));
         if !checked {
+            db.0.checked_here.set(true);
             migrations::ensure_current(&db, also).await?;
             CHECKED.with_borrow_mut(|checked| checked.extend(wanted().map(|v| (url.clone(), v))));
         }
@@ -291,6 +295,7 @@ impl Db {
             kept: RefCell::new(Some(kept)),
             deadline,
             usage: Cell::new(Usage { connected, statements: 0, time: started.elapsed() }),
+            checked_here: Cell::new(false),
         }));
         if connected == Connected::Opened && db.backend() == Backend::Sqlite {
             db.configure_sqlite().await?;
@@ -352,9 +357,11 @@ impl Db {
             // A table the checked schema has is gone: the database was
             // emptied or replaced under the app. Retrying is right: the
             // schema is checked (and made) again by the next request.
-            StoreError::Query(why) if keep == Keep::Sound && is_missing_table(&why) => StoreError::Unavailable(
-                format!("the schema is missing ({why}); it is checked again on the next request"),
-            ),
+            StoreError::Query(why) if keep == Keep::Sound && !self.0.checked_here.get() && is_missing_table(&why) => {
+                StoreError::Unavailable(format!(
+                    "the schema is missing ({why}); it is checked again on the next request"
+                ))
+            }
             other => other,
         });
         let mut usage = self.0.usage.get();

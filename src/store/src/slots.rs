@@ -5,7 +5,7 @@
 //! kept every core busy for seconds and the kubelet's probes, which need
 //! only a moment of CPU, timed out (3 of 104 under 40 clients). Admitted, at
 //! most `limit` hashes run in a pod at once and a request that finds no
-//! slot free is answered 503 before any work, so the CPU always has room
+//! slot free is answered 503 before any password work, so the CPU always has room
 //! for the probes and the cheap routes.
 //!
 //! Spin gives instances no shared memory, and one pod runs many instances
@@ -15,16 +15,23 @@
 //! `work_slots` there, taken by one statement that counts and inserts under
 //! SQLite's write lock, so two instances can never both take the last one.
 //! A slot whose request never gave it back (its instance trapped or was
-//! stopped) lapses after [`LEASE_MS`]; a pod's restart starts empty only if
-//! its SQLite file is not on a volume, and then lapsed rows are ignored too.
+//! stopped) lapses after eight database deadlines and five seconds; rows a
+//! pod's restart leaves in a SQLite file on a volume lapse the same way.
 
 use std::time::Duration;
 
 use crate::{Db, StoreError, Value};
 
-/// How long a slot is held at most: far longer than a hash takes, so that
-/// a slot lapses only when its request is gone.
-pub const LEASE_MS: i64 = 10_000;
+/// How long a slot is held at most: far longer than a hash and the
+/// database calls around it take (each may take the whole deadline), so
+/// that a slot lapses only when its request is gone (its instance trapped
+/// or was stopped, or the statement that took it was given up after the
+/// host had run it). Until then that slot is lost to the pod.
+fn lease_ms(deadline: Duration) -> i64 {
+    const HASH_MS: i64 = 5_000;
+    // A login makes up to 6 database calls while it holds its slot.
+    8 * i64::try_from(deadline.as_millis()).unwrap_or(i64::MAX / 16) + HASH_MS
+}
 
 const CREATE: &str = "CREATE TABLE IF NOT EXISTS work_slots (
     holder TEXT PRIMARY KEY,
@@ -53,7 +60,8 @@ pub async fn take(limit: u32, deadline: Duration) -> Result<Option<Slot>, StoreE
     let db = Db::open_pod_local(deadline).await?;
     let holder = mewayz_time::new_id();
     let now = mewayz_time::now_millis();
-    let params = [Value::from(holder.as_str()), (now + LEASE_MS).into(), now.into(), i64::from(limit).into()];
+    let expires = now + lease_ms(deadline);
+    let params = [Value::from(holder.as_str()), expires.into(), now.into(), i64::from(limit).into()];
     let rows = match db.probe(TAKE, &params).await {
         // The pod's first slot: the table is made on first use, in the
         // pod's own database, outside the app's migrations (the app's data
@@ -68,7 +76,7 @@ pub async fn take(limit: u32, deadline: Duration) -> Result<Option<Slot>, StoreE
 }
 
 impl Slot {
-    /// Frees the slot. If that fails, the slot lapses after [`LEASE_MS`].
+    /// Frees the slot. If that fails, the slot lapses when its lease ends.
     pub async fn give_back(self) -> Result<(), StoreError> {
         self.db.execute(GIVE_BACK, &[self.holder.as_str().into(), mewayz_time::now_millis().into()]).await
     }
