@@ -176,6 +176,8 @@ mod tests {
             iat: u64,
             exp: u64,
         }
+        // Signed directly with jsonwebtoken, which needs the app's provider.
+        crate::hs256::install();
         let old = encode(&Header::new(Algorithm::HS256), &Old { sub: "user-1", iat: NOW, exp: NOW + 60 }, &{
             EncodingKey::from_secret(b"a test secret that is long enough!!").unwrap()
         })
