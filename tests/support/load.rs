@@ -15,7 +15,7 @@ use std::{
 use serde_json::{Value, json};
 use ureq::Agent;
 
-use crate::http::Reply;
+use crate::{app::call_json, http::Reply};
 
 /// How the kubelet probes: a new connection each time (it sends
 /// `Connection: close`), one second to answer (`timeoutSeconds: 1`).
@@ -140,7 +140,9 @@ pub fn accounts(base: &str, prefix: &str, count: usize) -> Vec<Value> {
     (0..count)
         .map(|i| {
             let credentials = json!({"email": format!("{prefix}{i}@example.com"), "password": PASSWORD});
-            let reply = admitted(|| post(base, "/api/auth/register", &credentials, None)).expect("the app answers");
+            let reply =
+                admitted(|| call_json(&format!("{base}/api/auth/register"), "POST", None, Some(credentials.clone())))
+                    .expect("the app answers");
             assert_eq!(reply.status, 201, "registering a load account: {}", reply.text());
             credentials
         })
@@ -167,15 +169,6 @@ pub fn is_busy(reply: &Reply) -> bool {
 
 fn retry_after(reply: &Reply) -> Duration {
     Duration::from_secs(reply.header("retry-after").and_then(|s| s.parse().ok()).unwrap_or(1))
-}
-
-fn post(base: &str, path: &str, body: &Value, token: Option<&str>) -> anyhow::Result<Reply> {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![("content-type", "application/json")];
-    if let Some(auth) = &auth {
-        headers.push(("authorization", auth));
-    }
-    crate::http::send("POST", &format!("{base}{path}"), &headers, serde_json::to_vec(body)?)
 }
 
 /// What a burst of logins got.
@@ -223,7 +216,7 @@ pub fn login_burst(base: &str, accounts: &[Value], clients: usize, duration: Dur
                 let mut report = BurstReport::default();
                 while Instant::now() < until {
                     let sent = Instant::now();
-                    match post(&base, "/api/auth/login", &credentials, None) {
+                    match call_json(&format!("{base}/api/auth/login"), "POST", None, Some(credentials.clone())) {
                         Ok(reply) if reply.status == 200 => report.logged_in.push(sent.elapsed()),
                         Ok(reply) if is_busy(&reply) => {
                             report.busy += 1;
