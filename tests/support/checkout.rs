@@ -21,14 +21,8 @@ use crate::{
 
 /// The folders of `target/` (and of `target/spin3/`) that hold the
 /// components' builds.
-const RELEASE_BUILD_DIRS: [&str; 6] = [
-    "release",
-    "wasm",
-    "wasm32-wasip2/release",
-    "wasm32-wasip2/wasm",
-    "wasm32-unknown-unknown/release",
-    "wasm32-unknown-unknown/wasm",
-];
+const RELEASE_BUILD_DIRS: [&str; 5] =
+    ["release", "wasm", "wasm32-wasip2/wasm", "wasm32-wasip2/wasm-argon2", "wasm32-unknown-unknown/wasm"];
 
 /// A built copy of the checkout with one edit; other tests wanting the same
 /// copy wait while this one is held.

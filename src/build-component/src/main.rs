@@ -7,7 +7,7 @@
 //! - the package name, from `src/CRATE/Cargo.toml`;
 //! - the wasm target, cargo profile and whether to componentize, from that
 //!   file's `[package.metadata.component]` (default: `wasm32-wasip2`,
-//!   `release`, cargo's component as is);
+//!   `wasm`, cargo's component as is);
 //! - the output, `target/components/CRATE.wasm`.
 //!
 //! For each crate it

@@ -53,7 +53,7 @@ struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { target: "wasm32-wasip2".into(), profile: "release".into(), componentize: false, wit: Vec::new() }
+        Settings { target: "wasm32-wasip2".into(), profile: "wasm".into(), componentize: false, wit: Vec::new() }
     }
 }
 
