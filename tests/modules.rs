@@ -258,6 +258,25 @@ on_both_backends! {
         assert_eq!(stats["by_status"]["cancelled"], 1);
     }
 
+    fn a_day_long_booking_holds_its_slot_into_the_next_day(app) {
+        // The overlap check reads only the bookings that start less than a
+        // day (the longest a service may last) before the new one. The
+        // longest service puts its edges to the test.
+        let t = app.team("Shop Team");
+        let body = json!({"name": "Retreat", "duration_minutes": 24 * 60, "price": 90000, "max_attendees": 1});
+        let retreat = create(app, &t.owner, &t.ws, "services", body)["id"].as_str().unwrap().to_string();
+        let book = |starts_at: &str| app.call("POST", &path(&t.ws, "bookings", ""), Some(&t.editor.token),
+            Some(json!({"service_id": retreat, "client_name": "Guest", "client_email": "g@example.com", "starts_at": starts_at})));
+        assert_eq!(book("2027-05-01T10:00:00Z").status, 201);
+        assert_error(&book("2027-05-02T09:59:00Z"), 409, "slot_full");
+        assert_error(&book("2027-04-30T10:01:00Z"), 409, "slot_full");
+        assert_eq!(book("2027-05-02T10:00:00Z").status, 201, "starts as the first ends, a day after it began");
+        assert_eq!(book("2027-04-30T10:00:00Z").status, 201, "ends as the first starts");
+        let longer = json!({"name": "Longer", "duration_minutes": 24 * 60 + 1, "price": 1});
+        let reply = app.call("POST", &path(&t.ws, "services", ""), Some(&t.owner.token), Some(longer));
+        assert_eq!((reply.status, reply.json()["error"]["field"].clone()), (422, json!("duration_minutes")));
+    }
+
     fn concurrent_bookings_never_overfill_a_slot(app) {
         let t = app.team("Shop Team");
         let service_id = service(app, &t, 2);

@@ -8,7 +8,7 @@ use mewayz_store::{Db, StoreError};
 use serde_json::{Map, Value, json};
 
 use crate::{
-    spec::{Derived, Kind, ModuleSpec, WriteContext, WriteError},
+    spec::{Derived, Kind, LONGEST_SPAN_MINUTES, ModuleSpec, WriteContext, WriteError},
     store::{self, Filter, Record},
     validate::FieldError,
 };
@@ -97,10 +97,21 @@ async fn derive(
     id: Option<&str>,
     data: &Map<String, Value>,
 ) -> Result<Derived, ApiError> {
-    Ok(match spec.on_write {
+    let derived = match spec.on_write {
         Some(on_write) => (on_write.check)(db, &WriteContext { workspace_id: ws, record_id: id, data }).await?,
         None => Derived::default(),
-    })
+    };
+    // The overlap query relies on it: a longer span would go unseen.
+    if let (Some(starts_at), Some(ends_at)) = (derived.starts_at, derived.ends_at)
+        && !(0..=LONGEST_SPAN_MINUTES * 60).contains(&(ends_at - starts_at))
+    {
+        return Err(WriteError::Store(StoreError::Corrupt(format!(
+            "a {} would span {starts_at}..{ends_at}, beyond {LONGEST_SPAN_MINUTES} minutes",
+            spec.singular
+        )))
+        .into());
+    }
+    Ok(derived)
 }
 
 /// Creates a record with the module's hook, in one transaction (or as one

@@ -121,12 +121,20 @@ pub struct WriteContext<'a> {
 }
 
 /// Columns a hook derives for queries the JSON cannot answer portably.
+/// A span (`starts_at` to `ends_at`) lasts at most [`LONGEST_SPAN_MINUTES`].
 #[derive(Debug, Default, Clone)]
 pub struct Derived {
     pub ref_id: Option<String>,
     pub starts_at: Option<i64>,
     pub ends_at: Option<i64>,
 }
+
+/// The longest a record's span may last: a day. The overlap query
+/// ([`crate::store::count_overlapping`]) reads only the records that start
+/// less than this before the span it checks; without that bound it read
+/// every earlier record of the same reference — a service's whole history
+/// of bookings on every new booking.
+pub const LONGEST_SPAN_MINUTES: i64 = 24 * 60;
 
 pub struct ModuleSpec {
     /// URL segment and storage key, e.g. `contacts`.

@@ -6,7 +6,7 @@ use mewayz_store::{Db, Migration, Row, StoreError, Value};
 use mewayz_time::{new_id, now};
 use serde_json::{Map, Value as Json};
 
-use crate::spec::{Derived, ModuleSpec};
+use crate::spec::{Derived, LONGEST_SPAN_MINUTES, ModuleSpec};
 
 /// The resource core's part of the schema, applied by the request that first
 /// needs it (see `mewayz_store::migrations`). A record, its tags and its
@@ -264,7 +264,10 @@ pub async fn count_by_status(db: &Db, spec: &ModuleSpec, workspace_id: &str) -> 
 }
 
 /// How many records of `module` referencing `ref_id` overlap `[starts_at, ends_at)`
-/// and are not in one of `inactive` statuses.
+/// and are not in one of `inactive` statuses. No record spans longer than
+/// [`LONGEST_SPAN_MINUTES`], so one that overlaps starts less than that
+/// before `starts_at`: the index on `(module, ref_id, starts_at)` is read
+/// for that window only, however many records came before it.
 pub async fn count_overlapping(
     db: &Db,
     module: &str,
@@ -277,7 +280,8 @@ pub async fn count_overlapping(
     let rows = db
         .query(
             "SELECT COUNT(*) FROM records
-         WHERE module = $1 AND ref_id = $2 AND starts_at < $4 AND ends_at > $3 AND status <> $5 AND id <> $6",
+         WHERE module = $1 AND ref_id = $2 AND starts_at > $7 AND starts_at < $4 AND ends_at > $3
+           AND status <> $5 AND id <> $6",
             &[
                 module.into(),
                 ref_id.into(),
@@ -285,6 +289,7 @@ pub async fn count_overlapping(
                 ends_at.into(),
                 inactive.into(),
                 except_id.unwrap_or("").into(),
+                (starts_at - LONGEST_SPAN_MINUTES * 60).into(),
             ],
         )
         .await?;

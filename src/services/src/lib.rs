@@ -1,13 +1,17 @@
 //! Bookable services: a module of the resource core. Bookings refer to them.
 
 use mewayz_api::http::{Request, Response};
-use mewayz_resources::{Field, Kind, ModuleSpec, spec::active_or_inactive};
+use mewayz_resources::{
+    Field, Kind, ModuleSpec,
+    spec::{LONGEST_SPAN_MINUTES, active_or_inactive},
+};
 use serde_json::json;
 
 static FIELDS: [Field; 7] = [
     Field::required("name", Kind::Text { max: 200 }),
     Field::optional("description", Kind::Text { max: 2000 }),
-    Field::required("duration_minutes", Kind::Int { min: 5, max: 24 * 60 }),
+    // A booking spans its service's duration.
+    Field::required("duration_minutes", Kind::Int { min: 5, max: LONGEST_SPAN_MINUTES }),
     Field::required("price", Kind::Int { min: 0, max: 1_000_000_000_000 }),
     Field::with_default("currency", Kind::Currency, || json!("USD")),
     Field::with_default("max_attendees", Kind::Int { min: 1, max: 10_000 }, || json!(1)),
