@@ -105,11 +105,10 @@ async fn derive(
     if let (Some(starts_at), Some(ends_at)) = (derived.starts_at, derived.ends_at)
         && !(0..=LONGEST_SPAN_MINUTES * 60).contains(&(ends_at - starts_at))
     {
-        return Err(WriteError::Store(StoreError::Corrupt(format!(
+        return Err(ApiError::internal(format!(
             "a {} would span {starts_at}..{ends_at}, beyond {LONGEST_SPAN_MINUTES} minutes",
             spec.singular
-        )))
-        .into());
+        )));
     }
     Ok(derived)
 }
