@@ -16,7 +16,7 @@ use mewayz_tests::{
     browser::headless,
     fake::{answer_as, refused_url, serve},
     http::{self, Reply},
-    on_both_backends,
+    on_spin_with_both_backends,
 };
 use serde_json::json;
 
@@ -60,7 +60,7 @@ fn bytes_after_head(app: &TestApp, path: &str, token: Option<&str>) -> Vec<u8> {
     all.split_off(end)
 }
 
-on_both_backends! {
+on_spin_with_both_backends! {
     fn preflights_are_granted_for_routed_paths_and_the_methods_they_serve(app) {
         let granted = preflight(app, "/api/workspaces/ws-1/contacts", TEST_ORIGIN, "POST");
         assert_eq!(granted.status, 204);

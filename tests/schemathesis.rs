@@ -11,7 +11,7 @@ use std::{path::PathBuf, process::Command, time::Instant};
 
 use mewayz_tests::{
     app::{Backend, TestApp, User},
-    on_both_backends,
+    on_spin_with_both_backends,
 };
 
 /// Every check schemathesis has, on positive and negative data alike.
@@ -112,7 +112,7 @@ const CROSS_FIELD_RULES: [(&str, &str); 4] = [
 const SPIN_ANSWERS_TRACE: [&str; 8] =
     ["serviceBanner", "health", "apiHealth", "readiness", "liveness", "apiDocs", "apiDocsFile", "openapiDocument"];
 
-on_both_backends! {
+on_spin_with_both_backends! {
     fn every_operation_answers_as_the_contract_says(app) {
         let owner = app.register("owner@example.com");
         let workspace = app.workspace(&owner, "Fuzz Shop");
@@ -144,7 +144,7 @@ on_both_backends! {
             "schemathesis found problems ({}):\n{stdout}\n{}\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr),
-            app.spin.logs()
+            app.spin().logs()
         );
         let document = mewayz_openapi::document().unwrap();
         let operations: usize = document["paths"].as_object().unwrap().values().map(|item| item.as_object().unwrap().len()).sum();

@@ -217,7 +217,7 @@ mod on_spin {
             Backend::Postgres,
             &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN)],
         );
-        assert_passes(&app.spin, "postgres");
+        assert_passes(app.spin(), "postgres");
     }
 
     #[test]

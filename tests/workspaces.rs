@@ -282,7 +282,7 @@ mod on_spin_postgres {
         psql(db, &format!("UPDATE workspace_members SET role = 'auditor' WHERE user_id = '{}'", t.viewer.id));
         let path = format!("/api/workspaces/{}", t.ws);
         assert_error(&app.get(&path, &t.viewer.token), 500, "internal_error");
-        assert!(app.spin.logs().contains(r#"unknown role "auditor""#), "{}", app.spin.logs());
+        assert!(app.spin().logs().contains(r#"unknown role "auditor""#), "{}", app.spin().logs());
         // Rows the build understands still read as before.
         assert_eq!(app.get(&path, &t.owner.token).status, 200);
     }

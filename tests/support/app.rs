@@ -1,10 +1,11 @@
-//! The app on real Spin with a chosen database backend, and an API client
-//! for the feature tests.
+//! The app with a chosen database backend, in this process or on real
+//! Spin, and an API client for the feature tests.
 
 use serde_json::{Value, json};
 
 use crate::{
     http::{self, Reply},
+    in_process::InProcessApp,
     load,
     postgres::{PgServer, TestDatabase, psql},
     spin::{SpinApp, SpinOptions},
@@ -22,13 +23,38 @@ pub enum Backend {
     Postgres,
 }
 
-/// The whole app on `spin up`, its own fresh database, stopped when dropped.
+/// The whole app with its own fresh database, stopped when dropped: its
+/// components called in this process, or on `spin up`.
 pub struct TestApp {
-    pub spin: SpinApp,
+    server: Server,
     pub database: Option<TestDatabase>,
 }
 
+/// What serves a [`TestApp`].
+enum Server {
+    InProcess(InProcessApp),
+    Spin(SpinApp),
+}
+
+/// The client address in-process requests come from, as Spin names a peer.
+pub const TEST_PEER: &str = "127.0.0.1:41000";
+
 impl TestApp {
+    /// The app's components in this process (`in_process`), on a fresh
+    /// database of `backend`.
+    pub fn in_process(backend: Backend) -> Self {
+        Self::in_process_with(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)])
+    }
+
+    /// [`in_process`](Self::in_process) with exactly these `SPIN_VARIABLE_*`
+    /// settings (plus the database's, and `cors_allowed_origins` =
+    /// [`TEST_ORIGIN`] unless set), as [`start_with`](Self::start_with).
+    pub fn in_process_with(backend: Backend, vars: &[(&str, &str)]) -> Self {
+        let (env, database) = environment(backend, vars);
+        TestApp { server: Server::InProcess(InProcessApp::start(&env)), database }
+    }
+
+    /// The whole app on `spin up` 4.0 (tier c).
     pub fn start(backend: Backend) -> Self {
         Self::start_with(backend, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)])
     }
@@ -52,22 +78,35 @@ impl TestApp {
     /// [`start_with_args`](Self::start_with_args) on Spin 4 with the default
     /// build, or (`spin3`) on Spin 3.6 with the Spin 3.6 build.
     pub fn start_on(backend: Backend, vars: &[(&str, &str)], args: &[&str], spin3: bool) -> Self {
-        let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        if !env.iter().any(|(name, _)| name == "SPIN_VARIABLE_CORS_ALLOWED_ORIGINS") {
-            env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
-        }
-        let database = (backend == Backend::Postgres).then(TestDatabase::create);
-        if let Some(db) = &database {
-            env.push(("SPIN_VARIABLE_DATABASE_URL".into(), db.url.clone()));
-            env.push(("SPIN_VARIABLE_DATABASE_HOST".into(), db.host()));
-        }
+        let (env, database) = environment(backend, vars);
         let args = args.iter().map(|a| a.to_string()).collect();
         let spin = SpinApp::start_with(SpinOptions { env, args, spin3, ..Default::default() });
-        TestApp { spin, database }
+        TestApp { server: Server::Spin(spin), database }
     }
 
+    /// The `spin up` serving the app; a test of what only a runtime shows.
+    pub fn spin(&self) -> &SpinApp {
+        match &self.server {
+            Server::Spin(spin) => spin,
+            Server::InProcess(_) => panic!("this test needs the app on Spin (TestApp::start)"),
+        }
+    }
+
+    /// The absolute URL of `path` on the app's `spin up`.
     pub fn url(&self, path: &str) -> String {
-        self.spin.url(path)
+        self.spin().url(path)
+    }
+
+    /// Sends `method path` with these headers and body, once.
+    pub fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> Reply {
+        self.try_send(method, path, headers, body).unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.logs()))
+    }
+
+    fn try_send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> anyhow::Result<Reply> {
+        match &self.server {
+            Server::Spin(spin) => http::send(method, &spin.url(path), headers, body),
+            Server::InProcess(app) => Ok(app.send(method, path, headers, body, TEST_PEER)),
+        }
     }
 
     /// Sends a request with an optional bearer token and JSON body, as a
@@ -75,22 +114,28 @@ impl TestApp {
     /// 503 `busy` (its password work is admitted, see tests/overload.rs).
     pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         load::admitted(|| self.try_once(method, path, token, body.clone()))
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.spin.logs()))
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.logs()))
     }
 
     /// Sends a request once, whatever it is answered.
     pub fn call_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
         self.try_once(method, path, token, body)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.spin.logs()))
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.logs()))
     }
 
     fn try_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
-        call_json(&self.url(path), method, token, body)
+        let (headers, body) = json_request(token, body)?;
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        self.try_send(method, path, &headers, body)
     }
 
-    /// The app's logs so far.
+    /// The app's logs so far (in process, the components log to the test's
+    /// own output).
     pub fn logs(&self) -> String {
-        self.spin.logs()
+        match &self.server {
+            Server::Spin(spin) => spin.logs(),
+            Server::InProcess(_) => "(in process: the components' logs are in the test's output)".into(),
+        }
     }
 
     pub fn get(&self, path: &str, token: &str) -> Reply {
@@ -105,7 +150,7 @@ impl TestApp {
             None,
             Some(json!({"email": email, "password": "a long password", "full_name": "Test User"})),
         );
-        assert_eq!(reply.status, 201, "register {email}: {}\n{}", reply.text(), self.spin.logs());
+        assert_eq!(reply.status, 201, "register {email}: {}\n{}", reply.text(), self.logs());
         let body = reply.json();
         User {
             token: body["access_token"].as_str().unwrap().to_string(),
@@ -117,7 +162,7 @@ impl TestApp {
     /// Creates a workspace owned by `owner` and returns its id.
     pub fn workspace(&self, owner: &User, name: &str) -> String {
         let reply = self.call("POST", "/api/workspaces", Some(&owner.token), Some(json!({"name": name})));
-        assert_eq!(reply.status, 201, "create workspace: {}\n{}", reply.text(), self.spin.logs());
+        assert_eq!(reply.status, 201, "create workspace: {}\n{}", reply.text(), self.logs());
         reply.json()["id"].as_str().unwrap().to_string()
     }
 
@@ -164,7 +209,10 @@ impl TestApp {
         match &self.database {
             Some(db) => crate::postgres::psql(&db.url, statement),
             None => {
-                let file = self.spin.state_dir().join("sqlite_db.db");
+                let file = match &self.server {
+                    Server::Spin(spin) => spin.state_dir().join("sqlite_db.db"),
+                    Server::InProcess(app) => app.sqlite_file(),
+                };
                 let output = std::process::Command::new("sqlite3")
                     .arg("-cmd")
                     .arg(".timeout 5000")
@@ -194,21 +242,43 @@ pub fn start_on_private_server(pg: &PgServer) -> SpinApp {
     })
 }
 
-/// Sends `method url` with an optional bearer token and JSON body: how every
-/// test talks to the API, whichever runtime serves it.
-pub fn call_json(url: &str, method: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers: Vec<(&str, &str)> = Vec::new();
-    if let Some(auth) = &auth {
-        headers.push(("authorization", auth));
+/// The spin.toml variables a test app starts with (`vars`, then the test
+/// origin and the database's unless set), and its fresh database.
+fn environment(backend: Backend, vars: &[(&str, &str)]) -> (Vec<(String, String)>, Option<TestDatabase>) {
+    let mut env: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    if !env.iter().any(|(name, _)| name == "SPIN_VARIABLE_CORS_ALLOWED_ORIGINS") {
+        env.push(("SPIN_VARIABLE_CORS_ALLOWED_ORIGINS".into(), TEST_ORIGIN.into()));
+    }
+    let database = (backend == Backend::Postgres).then(TestDatabase::create);
+    if let Some(db) = &database {
+        env.push(("SPIN_VARIABLE_DATABASE_URL".into(), db.url.clone()));
+        env.push(("SPIN_VARIABLE_DATABASE_HOST".into(), db.host()));
+    }
+    (env, database)
+}
+
+/// The headers and body of a request with an optional bearer token and
+/// JSON body.
+fn json_request(token: Option<&str>, body: Option<Value>) -> anyhow::Result<(Vec<(&'static str, String)>, Vec<u8>)> {
+    let mut headers = Vec::new();
+    if let Some(token) = token {
+        headers.push(("authorization", format!("Bearer {token}")));
     }
     let body = match body {
         Some(body) => {
-            headers.push(("content-type", "application/json"));
+            headers.push(("content-type", "application/json".to_string()));
             serde_json::to_vec(&body)?
         }
         None => Vec::new(),
     };
+    Ok((headers, body))
+}
+
+/// Sends `method url` with an optional bearer token and JSON body: how
+/// tests and benches talk to an app on a runtime.
+pub fn call_json(url: &str, method: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
+    let (headers, body) = json_request(token, body)?;
+    let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
     http::send(method, url, &headers, body)
 }
 
@@ -241,10 +311,34 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
     assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
 }
 
-/// Defines each test twice, `on_spin::sqlite::NAME` and
-/// `on_spin::postgres::NAME`, each on its own app and database.
+/// Defines each test twice, `in_process::sqlite::NAME` and
+/// `in_process::postgres::NAME`, each on its own app (its components called
+/// in the test process) and database.
 #[macro_export]
 macro_rules! on_both_backends {
+    ($(fn $name:ident($app:ident) $body:block)*) => {
+        mod in_process {
+            #[allow(unused_imports)]
+            use super::*;
+            mod sqlite {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Sqlite); $body })*
+            }
+            mod postgres {
+                #[allow(unused_imports)]
+                use super::*;
+                $(#[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Postgres); $body })*
+            }
+        }
+    };
+}
+
+/// Defines each test twice, `on_spin::sqlite::NAME` and
+/// `on_spin::postgres::NAME`, each on its own `spin up` and database: for
+/// what only a runtime shows.
+#[macro_export]
+macro_rules! on_spin_with_both_backends {
     ($(fn $name:ident($app:ident) $body:block)*) => {
         mod on_spin {
             #[allow(unused_imports)]

@@ -1,5 +1,6 @@
-//! Shared test support: the manifest, the built components, an embedded
-//! wasmtime for artifact tests, and a real Spin process for end-to-end tests.
+//! Shared test support: the app's components in process on real databases,
+//! the manifest, the built components, an embedded wasmtime for artifact
+//! tests, and a real Spin process for end-to-end tests.
 
 pub mod app;
 pub mod browser;
@@ -9,6 +10,7 @@ pub mod deploy;
 pub mod embedded;
 pub mod fake;
 pub mod http;
+pub mod in_process;
 pub mod load;
 pub mod manifest;
 pub mod node;

@@ -72,6 +72,11 @@ impl Request {
     pub fn body(&self) -> &[u8] {
         &self.body
     }
+
+    /// Keeps the body's first `len` bytes.
+    pub fn truncate_body(&mut self, len: usize) {
+        self.body.truncate(len);
+    }
 }
 
 /// A whole answer.

@@ -1,9 +1,11 @@
 //! The WASI P3 entry of the feature components ([`export_service!`]), and
-//! the one place the HTTP side chooses its Spin generation: spin-sdk 6 for
-//! Spin 4 (stable `wasi:http@0.3.0-rc-2026-03-15`) by default, spin-sdk
-//! 5.2's `wasip3-unstable` (`@0.3.0-rc-2026-01-06`, Spin 3.6 only) in the
-//! `mewayz_spin3` build. A component of the wrong generation stops the whole
-//! app from starting, so the two are never mixed in one build.
+//! the one place the HTTP side chooses its host: spin-sdk 6 for Spin 4
+//! (stable `wasi:http@0.3.0-rc-2026-03-15`) by default, spin-sdk 5.2's
+//! `wasip3-unstable` (`@0.3.0-rc-2026-01-06`, Spin 3.6 only) in the
+//! `mewayz_spin3` build, and natively ([`serve_native`], the in-process
+//! tests) the variables `mewayz-native-host` grants the thread. A component
+//! of the wrong generation stops the whole app from starting, so the two
+//! Spin generations are never mixed in one build.
 //!
 //! Spin reuses a P3 component's instance across requests (up to 128, 16 at
 //! a time). The requests an instance holds interleave where they wait on
@@ -11,16 +13,19 @@
 //! own connection for that (`mewayz_store::Db`), and nothing of a request is
 //! kept in the instance.
 
+#[cfg(target_arch = "wasm32")]
 use bytes::Bytes;
+#[cfg(target_arch = "wasm32")]
 use http_body_util::{BodyExt, Full};
 
+#[cfg(target_arch = "wasm32")]
+use crate::{ApiError, http::Method};
 use crate::{
-    ApiError,
-    http::{Method, Request, Response},
+    http::{Request, Response},
     request::MAX_BODY_BYTES,
 };
 
-#[cfg(not(mewayz_spin3))]
+#[cfg(all(target_arch = "wasm32", not(mewayz_spin3)))]
 #[doc(hidden)]
 pub mod sdk {
     pub use spin_sdk::{
@@ -39,7 +44,7 @@ pub mod sdk {
     }
 }
 
-#[cfg(mewayz_spin3)]
+#[cfg(all(target_arch = "wasm32", mewayz_spin3))]
 #[doc(hidden)]
 pub mod sdk {
     pub use spin_sdk::http_wasip3::{FromRequest, IntoResponse, Request as IncomingRequest, wasip3};
@@ -55,6 +60,25 @@ pub mod sdk {
     }
 }
 
+/// Natively: the variables `mewayz-native-host` grants the thread's
+/// component instance (the in-process tests install them).
+#[cfg(not(target_arch = "wasm32"))]
+#[doc(hidden)]
+pub mod sdk {
+    /// The variable's value; `Ok(None)` when the component does not
+    /// define it.
+    #[cfg(feature = "native-host")]
+    pub async fn variable(name: &str) -> Result<Option<String>, String> {
+        mewayz_native_host::variable(name)
+    }
+
+    #[cfg(not(feature = "native-host"))]
+    pub async fn variable(_: &str) -> Result<Option<String>, String> {
+        Err("this native build has no host to read variables from (mewayz-api's native-host feature)".into())
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
 use sdk::wasip3::http::types;
 
 /// Exports `handle` (a feature component's `async fn(Request) -> Response`)
@@ -81,6 +105,7 @@ macro_rules! export_service {
 }
 
 /// Reads `request` whole and answers it with `handle`.
+#[cfg(target_arch = "wasm32")]
 pub async fn serve(
     request: types::Request,
     handle: impl AsyncFnOnce(Request) -> Response,
@@ -101,8 +126,18 @@ pub async fn serve(
     sdk::IntoResponse::into_response(answer(response))
 }
 
+/// Answers a request natively as the WASI P3 entry does in Spin: the body
+/// cut after `MAX_BODY_BYTES + 1` bytes, and the answer's `Content-Length`
+/// set. The in-process tests call components' handlers through it.
+#[cfg(not(target_arch = "wasm32"))]
+pub async fn serve_native(mut request: Request, handle: impl AsyncFnOnce(Request) -> Response) -> Response {
+    request.truncate_body(MAX_BODY_BYTES + 1);
+    with_length(handle(request).await)
+}
+
 /// The body, or its first `MAX_BODY_BYTES + 1` bytes: enough for the route
 /// to answer 413 without the instance holding more of a body it refuses.
+#[cfg(target_arch = "wasm32")]
 async fn read_body(
     mut body: impl http_body::Body<Data = Bytes, Error: std::fmt::Debug> + Unpin,
 ) -> Result<Vec<u8>, String> {
@@ -120,18 +155,25 @@ async fn read_body(
     Ok(read)
 }
 
-fn answer(response: Response) -> http::Response<Full<Bytes>> {
-    let mut builder = http::Response::builder().status(response.status());
-    for (name, value) in response.headers() {
-        builder = builder.header(name, value);
-    }
-    // A whole body of known length: without it Spin sends the answer
-    // chunked, in writes small enough for Nagle's algorithm and the
-    // client's delayed ACK to hold some of them back 40 ms.
+/// The answer with its `Content-Length`: a whole body of known length.
+/// Without it Spin sends the answer chunked, in writes small enough for
+/// Nagle's algorithm and the client's delayed ACK to hold some of them back
+/// 40 ms.
+fn with_length(mut response: Response) -> Response {
     let status = response.status();
     let bodiless = status < 200 || status == 204 || status == 304;
     if !bodiless && response.header("content-length").is_none() {
-        builder = builder.header("content-length", response.body().len());
+        response.set_header("content-length", response.body().len().to_string());
+    }
+    response
+}
+
+#[cfg(target_arch = "wasm32")]
+fn answer(response: Response) -> http::Response<Full<Bytes>> {
+    let response = with_length(response);
+    let mut builder = http::Response::builder().status(response.status());
+    for (name, value) in response.headers() {
+        builder = builder.header(name, value);
     }
     builder.body(Full::new(Bytes::from(response.into_body()))).unwrap_or_else(|err| {
         eprintln!("a response could not be built: {err}");
@@ -143,7 +185,7 @@ fn answer(response: Response) -> http::Response<Full<Bytes>> {
 
 /// The Spin 3.6 build's WASI P2 entry (spin-sdk 5.2 `#[http_component]`),
 /// for the one component that stays P2 there (accounts: see its crate).
-#[cfg(mewayz_spin3)]
+#[cfg(all(target_arch = "wasm32", mewayz_spin3))]
 pub async fn serve_p2(
     request: spin_sdk::http::Request,
     handle: impl AsyncFnOnce(Request) -> Response,

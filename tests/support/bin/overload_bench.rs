@@ -78,7 +78,7 @@ fn main() {
             let (probes, outcome) = std::thread::scope(|scope| {
                 scope.spawn(|| {
                     while !done.load(Ordering::Relaxed) {
-                        peak.fetch_max(app.spin.resident_memory(), Ordering::Relaxed);
+                        peak.fetch_max(app.spin().resident_memory(), Ordering::Relaxed);
                         std::thread::sleep(Duration::from_millis(250));
                     }
                 });
