@@ -1,9 +1,9 @@
-//! Accounts (`/api/auth`) over HTTP on real Spin, on SQLite and PostgreSQL.
+//! Accounts (`/api/auth`), in process on SQLite and PostgreSQL.
 
 use mewayz_auth::{AuthSecret, issue_token};
 use mewayz_tests::{
     app::{Backend, TEST_AUTH_SECRET, TEST_ORIGIN, TestApp, assert_error},
-    http, on_both_backends,
+    on_both_backends,
 };
 use serde_json::json;
 
@@ -57,7 +57,7 @@ on_both_backends! {
 
     fn bad_input_gets_the_right_4xx_and_nothing_is_stored(app) {
         let post = |body: &[u8], content_type: &str| {
-            http::send("POST", &app.url("/api/auth/register"), &[("content-type", content_type)], body.to_vec()).unwrap()
+            app.send("POST", "/api/auth/register", &[("content-type", content_type)], body.to_vec())
         };
         assert_error(&post(b"{\"email\": ", "application/json"), 400, "invalid_json");
         assert_error(&post(br#"{"email":"a@b.co","password":"long enough"}"#, "text/plain"), 415, "unsupported_media_type");
@@ -111,11 +111,11 @@ on_both_backends! {
 
     fn cors_answers_allowed_origins_only(app) {
         let preflight = |origin: &str| {
-            http::send("OPTIONS", &app.url("/api/auth/login"), &[
+            app.send("OPTIONS", "/api/auth/login", &[
                 ("origin", origin),
                 ("access-control-request-method", "POST"),
                 ("access-control-request-headers", "content-type"),
-            ], vec![]).unwrap()
+            ], vec![])
         };
         let allowed = preflight(TEST_ORIGIN);
         assert_eq!(allowed.status, 204);
@@ -129,9 +129,9 @@ on_both_backends! {
 
         let user = app.register("cors@example.com");
         let auth = format!("Bearer {}", user.token);
-        let me = http::send("GET", &app.url("/api/auth/me"), &[("origin", TEST_ORIGIN), ("authorization", &auth)], vec![]).unwrap();
+        let me = app.send("GET", "/api/auth/me", &[("origin", TEST_ORIGIN), ("authorization", &auth)], vec![]);
         assert_eq!(me.header("access-control-allow-origin"), Some(TEST_ORIGIN));
-        let other = http::send("GET", &app.url("/api/auth/me"), &[("origin", "https://evil.example"), ("authorization", &auth)], vec![]).unwrap();
+        let other = app.send("GET", "/api/auth/me", &[("origin", "https://evil.example"), ("authorization", &auth)], vec![]);
         assert_eq!(other.status, 200);
         assert!(other.header("access-control-allow-origin").is_none());
     }
@@ -140,10 +140,10 @@ on_both_backends! {
 /// Without `auth_secret` the app still starts, probes answer, and auth routes
 /// say clearly what is missing.
 #[test]
-fn on_spin_without_auth_secret_auth_routes_answer_a_configuration_error() {
-    let app = TestApp::start_with(Backend::Sqlite, &[]);
+fn in_process_without_auth_secret_auth_routes_answer_a_configuration_error() {
+    let app = TestApp::in_process_with(Backend::Sqlite, &[]);
     for probe in ["/", "/health", "/readiness", "/liveness"] {
-        assert_eq!(http::get(&app.url(probe)).unwrap().status, 200, "{probe}");
+        assert_eq!(app.send("GET", probe, &[], vec![]).status, 200, "{probe}");
     }
     let register = app.call("POST", "/api/auth/register", None, Some(register_body("x@example.com")));
     assert_error(&register, 500, "configuration_error");

@@ -1,15 +1,15 @@
 //! Bounded work per input: for each shape of route, the worst body of up to
 //! 1 MiB we could think of — a huge string, a list of 100,000 tags or links,
 //! 60,000 unknown keys, deep nesting — is refused with a clear 4xx, and the
-//! component's own `Server-Timing` says it cost the server little. On real
-//! Spin, on SQLite and PostgreSQL. (The printed figures are what was seen,
-//! 1–6 ms here; the bound is loose on purpose: it catches work that grows
+//! component's own `Server-Timing` says it cost the server little. In
+//! process (unoptimised code), on SQLite and PostgreSQL. (The printed
+//! figures are what was seen; the bound is loose on purpose: it catches work that grows
 //! with the input — de-duplicating 100,000 tags pairwise took 28 s — not a
 //! busy machine.)
 
 use mewayz_tests::{
     app::{TestApp, assert_error},
-    http::{self, Reply},
+    http::Reply,
     on_both_backends,
 };
 use serde_json::{Value, json};
@@ -34,7 +34,7 @@ fn send(app: &TestApp, method: &str, path: &str, token: Option<&str>, body: Vec<
     if let Some(auth) = &auth {
         headers.push(("authorization", auth));
     }
-    http::send(method, &app.url(path), &headers, body).unwrap()
+    app.send(method, path, &headers, body)
 }
 
 fn big_string() -> String {

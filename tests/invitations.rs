@@ -1,5 +1,4 @@
-//! Invitations with consent, over HTTP on real Spin, on SQLite and
-//! PostgreSQL. Adding someone by email invites them; the answer does not
+//! Invitations with consent, in process on SQLite and PostgreSQL. Adding someone by email invites them; the answer does not
 //! tell whether an account uses the email; only the invitee's acceptance
 //! makes a member; admins see and cancel what is pending; invitations expire.
 

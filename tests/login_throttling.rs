@@ -1,11 +1,10 @@
 //! Failed password attempts are counted in the database, per account and
 //! per client address, and checked before any Argon2 work; so are
-//! registrations per address. Over HTTP on real Spin, on SQLite and
-//! PostgreSQL.
+//! registrations per address. In process, on SQLite and PostgreSQL.
 
 use mewayz_tests::{
     app::{Backend, TEST_AUTH_SECRET, TestApp, assert_error},
-    http::{self, Reply},
+    http::Reply,
     load, on_both_backends,
 };
 use serde_json::json;
@@ -19,7 +18,7 @@ fn login(app: &TestApp, email: &str, password: &str) -> Reply {
 fn post_from(app: &TestApp, path: &str, client: &str, body: serde_json::Value) -> Reply {
     let body = serde_json::to_vec(&body).unwrap();
     let headers = [("content-type", "application/json"), ("x-forwarded-for", client)];
-    load::admitted(|| http::send("POST", &app.url(path), &headers, body.clone())).unwrap()
+    load::admitted(|| Ok(app.send("POST", path, &headers, body.clone()))).unwrap()
 }
 
 fn login_from(app: &TestApp, client: &str, email: &str, password: &str) -> Reply {
@@ -94,7 +93,7 @@ on_both_backends! {
 /// Per client address, through a trusted proxy: 50 failures over any
 /// accounts lock the address, not other addresses; successes do not count.
 fn failures_per_address(backend: Backend) {
-    let app = &TestApp::start_with(
+    let app = &TestApp::in_process_with(
         backend,
         &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
     );
@@ -125,7 +124,7 @@ fn failures_per_address(backend: Backend) {
 /// 50 registrations an hour per address, whatever their outcome (a taken
 /// email counts); refused ones cost nothing and store nothing.
 fn registrations_per_address(backend: Backend) {
-    let app = &TestApp::start_with(
+    let app = &TestApp::in_process_with(
         backend,
         &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_TRUSTED_PROXIES", "127.0.0.1/32")],
     );
@@ -151,7 +150,7 @@ fn registrations_per_address(backend: Backend) {
     assert_eq!(register_from(app, "198.51.100.8", "one-more@example.com").status, 201);
 }
 
-mod on_spin_behind_a_proxy {
+mod in_process_behind_a_proxy {
     mod sqlite {
         #[test]
         fn failures_are_counted_per_client_address_and_successes_are_not() {

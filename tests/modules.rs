@@ -1,4 +1,4 @@
-//! The business modules over HTTP on real Spin, on SQLite and PostgreSQL:
+//! The business modules, in process on SQLite and PostgreSQL:
 //! one resource core, so the shared behaviour is tested once per module and
 //! each module's own rules beside it.
 
@@ -350,7 +350,7 @@ on_both_backends! {
             "seo_title": "Ada & co — links", "links": [{"title": "Shop <now>", "url": "https://shop.example/?a=1&b=2"}]}));
         let id = site["id"].as_str().unwrap();
         let link = site["links"][0]["id"].as_str().unwrap().to_string();
-        let page = |p: &str| mewayz_tests::http::get(&app.url(p)).unwrap();
+        let page = |p: &str| app.send("GET", p, &[], vec![]);
         assert_eq!(page("/p/ada-co").status, 404, "unpublished");
         assert_eq!(page(&format!("/p/ada-co/l/{link}")).status, 404, "unpublished links do not redirect");
         assert_eq!(page("/p/nobody").status, 404);
@@ -371,6 +371,6 @@ on_both_backends! {
         assert_eq!(page("/p/ada-co/l/not-a-link").status, 404, "only stored links redirect");
         let counted = app.get(&path(&t.ws, "bio-sites", &format!("/{id}")), &t.viewer.token).json();
         assert_eq!((counted["visit_count"].clone(), counted["click_count"].clone(), counted["links"][0]["clicks"].clone()), (json!(2), json!(1), json!(1)));
-        assert_eq!(mewayz_tests::http::send("POST", &app.url("/p/ada-co"), &[], vec![]).unwrap().status, 405);
+        assert_eq!(app.send("POST", "/p/ada-co", &[], vec![]).status, 405);
     }
 }

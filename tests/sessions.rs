@@ -1,4 +1,4 @@
-//! Sessions that end, over HTTP on real Spin, on SQLite and PostgreSQL: log
+//! Sessions that end, in process on SQLite and PostgreSQL: log
 //! out one token, log out everywhere, change the password. A token that has
 //! ended is refused by every component, not only by `/api/auth`.
 

@@ -177,6 +177,7 @@ fn assert_passes(app: &SpinApp, backend: &str) {
     assert_eq!(anonymous.status, 200, "{}\n{}", anonymous.text(), app.logs());
     assert_eq!(anonymous.header("content-type"), Some("application/health+json"));
     assert_eq!(anonymous.header("cache-control"), Some("no-store"));
+    assert_eq!(anonymous.header("x-content-type-options"), Some("nosniff"));
     assert_eq!(anonymous.json(), json!({"status": "pass"}), "anyone else learns the verdict only");
 
     let reply = status(app, "", true);
@@ -362,6 +363,9 @@ mod on_spin {
         let app = start(&[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into())]);
         let reply = http::send("POST", &app.url("/api/status"), &[], vec![]).unwrap();
         assert_eq!((reply.status, reply.header("allow")), (405, Some("GET, HEAD")));
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        let verbose = http::get(&app.url("/api/status?verbose")).unwrap();
+        assert_eq!(verbose.header("x-content-type-options"), Some("nosniff"));
         let reply = http::send("GET", &app.url("/.well-known/spin/health"), &[], vec![]).unwrap();
         assert_eq!(reply.status, 200);
     }

@@ -1,4 +1,4 @@
-//! Workspaces and members over HTTP on real Spin, on SQLite and PostgreSQL:
+//! Workspaces and members, in process on SQLite and PostgreSQL:
 //! CRUD, roles, the last owner, and tenant isolation.
 
 use mewayz_tests::{
