@@ -120,17 +120,17 @@ fn callers_never_meet_in_a_reused_instance(backend: Backend) {
 }
 
 #[test]
-fn on_sqlite_callers_never_meet_in_a_reused_instance() {
+fn on_spin_sqlite_callers_never_meet_in_a_reused_instance() {
     callers_never_meet_in_a_reused_instance(Backend::Sqlite);
 }
 
 #[test]
-fn on_postgres_callers_never_meet_in_a_reused_instance() {
+fn on_spin_postgres_callers_never_meet_in_a_reused_instance() {
     callers_never_meet_in_a_reused_instance(Backend::Postgres);
 }
 
 #[test]
-fn on_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
+fn on_spin_postgres_a_broken_connection_is_dropped_and_the_schema_checked_again() {
     let app = &start(Backend::Postgres);
     let ada = app.register("ada@example.com");
     let first = app.get("/api/workspaces", &ada.token);
@@ -233,11 +233,11 @@ fn interleaved_callers_stay_apart(backend: Backend) {
 }
 
 #[test]
-fn on_sqlite_interleaved_callers_stay_apart() {
+fn on_spin_sqlite_interleaved_callers_stay_apart() {
     interleaved_callers_stay_apart(Backend::Sqlite);
 }
 
 #[test]
-fn on_postgres_interleaved_callers_stay_apart() {
+fn on_spin_postgres_interleaved_callers_stay_apart() {
     interleaved_callers_stay_apart(Backend::Postgres);
 }

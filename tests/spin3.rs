@@ -44,11 +44,11 @@ fn smoke(backend: Backend) {
 }
 
 #[test]
-fn on_spin_3_6_sqlite_serves_the_probes_the_auth_journey_and_a_module() {
+fn on_spin3_sqlite_serves_the_probes_the_auth_journey_and_a_module() {
     smoke(Backend::Sqlite);
 }
 
 #[test]
-fn on_spin_3_6_postgres_serves_the_probes_the_auth_journey_and_a_module() {
+fn on_spin3_postgres_serves_the_probes_the_auth_journey_and_a_module() {
     smoke(Backend::Postgres);
 }

@@ -202,26 +202,19 @@ impl TestApp {
         assert_eq!(accepted.status, 200, "accept an invitation: {}", accepted.text());
     }
 
-    /// Runs one SQL statement on the app's database (PostgreSQL, or Spin's
-    /// SQLite file) behind the app's back: for states no route makes, like
-    /// an invitation that has expired. Returns psql's or sqlite3's output.
-    pub fn sql(&self, statement: &str) -> String {
+    /// Runs SQL statements on the app's database (PostgreSQL, or the SQLite
+    /// `default` file) behind the app's back: for states no route makes,
+    /// like an invitation that has expired. Returns psql's output, or the
+    /// SQLite statements' rows, a line each, columns joined by `|`.
+    pub fn sql(&self, statements: &str) -> String {
         match &self.database {
-            Some(db) => crate::postgres::psql(&db.url, statement),
+            Some(db) => crate::postgres::psql(&db.url, statements),
             None => {
                 let file = match &self.server {
                     Server::Spin(spin) => spin.state_dir().join("sqlite_db.db"),
                     Server::InProcess(app) => app.sqlite_file(),
                 };
-                let output = std::process::Command::new("sqlite3")
-                    .arg("-cmd")
-                    .arg(".timeout 5000")
-                    .arg(&file)
-                    .arg(statement)
-                    .output()
-                    .expect("running sqlite3 (Debian's sqlite3)");
-                assert!(output.status.success(), "sqlite3 {statement:?}: {}", String::from_utf8_lossy(&output.stderr));
-                String::from_utf8_lossy(&output.stdout).trim().to_string()
+                sqlite(&file, statements)
             }
         }
     }
@@ -240,6 +233,38 @@ pub fn start_on_private_server(pg: &PgServer) -> SpinApp {
         ],
         ..Default::default()
     })
+}
+
+/// Runs `statements` on the SQLite file (waiting up to 5 s for the app's
+/// write lock): one statement with what it returns, a row a line, or
+/// several that return nothing.
+fn sqlite(file: &std::path::Path, statements: &str) -> String {
+    use mewayz_native_host::rusqlite::{Connection, Error, types::ValueRef};
+    let db = Connection::open(file).unwrap_or_else(|e| panic!("opening {}: {e}", file.display()));
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    let mut statement = match db.prepare(statements) {
+        Ok(statement) => statement,
+        Err(Error::MultipleStatement) => {
+            db.execute_batch(statements).unwrap_or_else(|e| panic!("{statements:?}: {e}"));
+            return String::new();
+        }
+        Err(e) => panic!("{statements:?}: {e}"),
+    };
+    let columns = statement.column_count();
+    let mut rows = statement.raw_query();
+    let mut lines = Vec::new();
+    while let Some(row) = rows.next().unwrap_or_else(|e| panic!("{statements:?}: {e}")) {
+        let values: Vec<String> = (0..columns)
+            .map(|i| match row.get_ref(i).unwrap() {
+                ValueRef::Null => String::new(),
+                ValueRef::Integer(n) => n.to_string(),
+                ValueRef::Real(x) => x.to_string(),
+                ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+            })
+            .collect();
+        lines.push(values.join("|"));
+    }
+    lines.join("\n")
 }
 
 /// The spin.toml variables a test app starts with (`vars`, then the test
