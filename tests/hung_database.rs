@@ -18,10 +18,10 @@ use std::{
 
 use mewayz_tests::{
     app::{call_json, start_on_private_server},
-    http,
+    http::{self, Reply},
     postgres::{PgServer, psql},
 };
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// spin.toml's default `database_timeout_ms`.
 const DEADLINE: Duration = Duration::from_secs(2);
@@ -29,6 +29,31 @@ const DEADLINE: Duration = Duration::from_secs(2);
 const MARGIN: Duration = Duration::from_millis(500);
 /// How long the server stays stopped.
 const HANG: Duration = Duration::from_secs(5);
+/// How long the load waits for an answer: past the bound it checks, so a
+/// request the deadline no longer bounds fails this test's own assertion
+/// ("no answer") within seconds, not the runner's timeout.
+const GIVE_UP: Duration = Duration::from_secs(4);
+
+/// `call_json`, giving up after [`GIVE_UP`].
+fn call(url: &str, method: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
+    let auth = token.map(|t| format!("Bearer {t}"));
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(auth) = &auth {
+        headers.push(("authorization", auth));
+    }
+    let body = body.map(|b| serde_json::to_vec(&b)).transpose()?.unwrap_or_default();
+    http::send_within(GIVE_UP, method, url, &headers, body)
+}
+
+/// Tells the load to stop when dropped: also when the test fails half-way,
+/// so that a failure ends the test instead of leaving its load running.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
 
 /// One request of the load: when it was sent (since the test began), how
 /// long its answer took, and the answer.
@@ -71,6 +96,7 @@ fn on_spin_a_hung_postgres_bounds_every_request_and_loses_nothing() {
         sent.lock().unwrap().push(Sent { at, took: started.elapsed(), what, outcome });
     };
     let (paused_at, resumed_at) = thread::scope(|scope| {
+        let _stop_the_load = StopOnDrop(&stop);
         // The load: creates (what must not be lost) and `me`, four at a time.
         for worker in 0..4 {
             let (stop, record, token, contacts, app) = (&stop, &record, &token, &contacts, &app);
@@ -80,12 +106,12 @@ fn on_spin_a_hung_postgres_bounds_every_request_and_loses_nothing() {
                     n += 1;
                     let (at, started) = (began.elapsed(), Instant::now());
                     if n % 2 == 0 {
-                        let reply = call_json(&app.url("/api/auth/me"), "GET", Some(token), None);
+                        let reply = call(&app.url("/api/auth/me"), "GET", Some(token), None);
                         record("me".into(), at, started, reply);
                     } else {
                         let name = format!("w{worker}-{n}");
                         let body = json!({"first_name": name});
-                        let reply = call_json(&app.url(contacts), "POST", Some(token), Some(body));
+                        let reply = call(&app.url(contacts), "POST", Some(token), Some(body));
                         record(format!("create {name}"), at, started, reply);
                     }
                 }
@@ -100,7 +126,7 @@ fn on_spin_a_hung_postgres_bounds_every_request_and_loses_nothing() {
                 for path in ["/liveness", "/readiness", "/api/status", "/api/auth/me", "/api/workspaces/x/contacts/a/b"]
                 {
                     let (at, started) = (began.elapsed(), Instant::now());
-                    record(format!("GET {path}"), at, started, http::get(&app.url(path)));
+                    record(format!("GET {path}"), at, started, call(&app.url(path), "GET", None, None));
                 }
                 thread::sleep(Duration::from_millis(150));
             }
@@ -113,13 +139,12 @@ fn on_spin_a_hung_postgres_bounds_every_request_and_loses_nothing() {
         // connection, and checks the schema on it, during the hang.
         thread::sleep(Duration::from_secs(1));
         let (at, started) = (began.elapsed(), Instant::now());
-        let services = call_json(&app.url(&format!("/api/workspaces/{ws}/services")), "GET", Some(&token), None);
+        let services = call(&app.url(&format!("/api/workspaces/{ws}/services")), "GET", Some(&token), None);
         record("first services list".into(), at, started, services);
-        thread::sleep(HANG - Duration::from_secs(1) - started.elapsed());
+        thread::sleep(HANG.saturating_sub(Duration::from_secs(1) + started.elapsed()));
         pg.resume();
         let resumed_at = began.elapsed();
         thread::sleep(Duration::from_secs(3));
-        stop.store(true, Ordering::Relaxed);
         (paused_at, resumed_at)
     });
 

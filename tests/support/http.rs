@@ -27,23 +27,34 @@ impl Reply {
     }
 }
 
-fn agent() -> Agent {
+fn agent(timeout: Duration) -> Agent {
     Agent::config_builder()
         .http_status_as_error(false)
         .allow_non_standard_methods(true)
         .max_redirects(0)
-        .timeout_global(Some(Duration::from_secs(10)))
+        .timeout_global(Some(timeout))
         .build()
         .into()
 }
 
-/// Sends `method url` with optional headers and body.
+/// Sends `method url` with optional headers and body, waiting at most 10 s.
 pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: Vec<u8>) -> anyhow::Result<Reply> {
+    send_within(Duration::from_secs(10), method, url, headers, body)
+}
+
+/// [`send`], waiting at most `timeout` for the whole answer.
+pub fn send_within(
+    timeout: Duration,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> anyhow::Result<Reply> {
     let mut request = http::Request::builder().method(http::Method::from_bytes(method.as_bytes())?).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
-    let response = agent().run(request.body(body)?)?;
+    let response = agent(timeout).run(request.body(body)?)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.into_body().with_config().limit(64 * 1024 * 1024).read_to_vec()?;

@@ -3,9 +3,13 @@
 
 use std::{
     net::TcpListener,
+    os::unix::process::CommandExt,
     path::PathBuf,
-    process::{Command, Output},
-    sync::atomic::{AtomicU32, Ordering},
+    process::{Child, Command, Output, Stdio},
+    sync::{
+        Mutex,
+        atomic::{AtomicU32, Ordering},
+    },
 };
 
 /// Where the PostgreSQL server programs are: `$PG_BIN`, `PATH`, or Debian's
@@ -64,10 +68,16 @@ fn check(what: &str, output: Output) {
     );
 }
 
-/// A private PostgreSQL server.
+/// A private PostgreSQL server, stopped when dropped — and when the test
+/// process dies without dropping it (a runner's timeout kills it): a
+/// watchdog process of its own ends the server's process group then, even
+/// a server the test had stopped with SIGSTOP.
 pub struct PgServer {
     dir: tempfile::TempDir,
     pub port: u16,
+    /// One per start: each ends its postmaster's group when its stdin, held
+    /// here, closes.
+    watchdogs: Mutex<Vec<Child>>,
 }
 
 impl PgServer {
@@ -83,7 +93,7 @@ impl PgServer {
             run("initdb", &["-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]),
         );
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let server = PgServer { dir, port };
+        let server = PgServer { dir, port, watchdogs: Mutex::new(Vec::new()) };
         server.start_again();
         server
     }
@@ -118,6 +128,32 @@ impl PgServer {
                 ],
             ),
         );
+        self.watch(self.postmaster().expect("a started server has a postmaster.pid"));
+    }
+
+    /// The running postmaster's pid (none while stopped): pg_ctl starts it
+    /// in a session of its own, so it leads the process group of every
+    /// backend it forks.
+    fn postmaster(&self) -> Option<i32> {
+        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).ok()?;
+        pid_file.lines().next().and_then(|l| l.trim().parse().ok())
+    }
+
+    /// A watchdog in a process group of its own (a runner that kills the
+    /// test's group spares it): when the test process goes, its stdin closes
+    /// and it ends the server's group, woken first if stopped.
+    fn watch(&self, postmaster: i32) {
+        let watchdog = Command::new("bash")
+            .args(["-c", r#"read -r _; kill -CONT -- "-$1" 2>/dev/null; kill -KILL -- "-$1" 2>/dev/null; true"#])
+            .arg("pg-watchdog")
+            .arg(postmaster.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("starting the PostgreSQL watchdog");
+        self.watchdogs.lock().unwrap().push(watchdog);
     }
 
     /// Stops the server at once, as a crash or an outage would.
@@ -142,8 +178,7 @@ impl PgServer {
 
     /// Sends `signal` to the postmaster and its children.
     fn signal(&self, signal: i32) {
-        let pid_file = std::fs::read_to_string(self.data_dir().join("postmaster.pid")).expect("postmaster.pid");
-        let postmaster: i32 = pid_file.lines().next().and_then(|l| l.trim().parse().ok()).expect("a postmaster pid");
+        let Some(postmaster) = self.postmaster() else { return };
         let mut pids = vec![postmaster];
         for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
             let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else { continue };
@@ -172,6 +207,10 @@ impl Drop for PgServer {
         // A paused server cannot stop.
         self.resume();
         let _ = run("pg_ctl", &["-D", self.data_dir().to_str().unwrap(), "-m", "immediate", "-w", "stop"]);
+        for mut watchdog in self.watchdogs.get_mut().map(std::mem::take).unwrap_or_default() {
+            drop(watchdog.stdin.take());
+            let _ = watchdog.wait();
+        }
     }
 }
 
