@@ -119,8 +119,7 @@ impl TestApp {
 
     /// Sends a request once, whatever it is answered.
     pub fn call_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Reply {
-        self.try_once(method, path, token, body)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.logs()))
+        self.try_once(method, path, token, body).unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.logs()))
     }
 
     fn try_once(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> anyhow::Result<Reply> {
@@ -282,9 +281,12 @@ fn environment(backend: Backend, vars: &[(&str, &str)]) -> (Vec<(String, String)
     (env, database)
 }
 
+/// A request's headers, by name.
+type Headers = Vec<(&'static str, String)>;
+
 /// The headers and body of a request with an optional bearer token and
 /// JSON body.
-fn json_request(token: Option<&str>, body: Option<Value>) -> anyhow::Result<(Vec<(&'static str, String)>, Vec<u8>)> {
+fn json_request(token: Option<&str>, body: Option<Value>) -> anyhow::Result<(Headers, Vec<u8>)> {
     let mut headers = Vec::new();
     if let Some(token) = token {
         headers.push(("authorization", format!("Bearer {token}")));

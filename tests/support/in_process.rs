@@ -213,7 +213,11 @@ impl Drop for InProcessApp {
 /// What spin.toml's entry for a component grants it: its variables (each
 /// `{{ name }}` replaced by the application variable's value), the SQLite
 /// `default` database if it names it, its PostgreSQL outbound hosts.
-fn component_grants(component: &toml::Table, values: &HashMap<String, String>, sqlite_file: &std::path::Path) -> Grants {
+fn component_grants(
+    component: &toml::Table,
+    values: &HashMap<String, String>,
+    sqlite_file: &std::path::Path,
+) -> Grants {
     let resolve = |template: &str| -> String {
         let mut out = template.to_string();
         for (name, value) in values {
@@ -225,7 +229,10 @@ fn component_grants(component: &toml::Table, values: &HashMap<String, String>, s
         .get("variables")
         .and_then(|v| v.as_table())
         .map(|table| {
-            table.iter().map(|(name, template)| (name.clone(), resolve(template.as_str().unwrap_or_default()))).collect()
+            table
+                .iter()
+                .map(|(name, template)| (name.clone(), resolve(template.as_str().unwrap_or_default())))
+                .collect()
         })
         .unwrap_or_default();
     let strings = |key: &str| -> Vec<String> {
@@ -238,7 +245,10 @@ fn component_grants(component: &toml::Table, values: &HashMap<String, String>, s
     Grants {
         variables,
         sqlite_default: strings("sqlite_databases").iter().any(|d| d == "default").then(|| sqlite_file.to_path_buf()),
-        postgres_hosts: strings("allowed_outbound_hosts").into_iter().filter(|h| h.starts_with("postgres://")).collect(),
+        postgres_hosts: strings("allowed_outbound_hosts")
+            .into_iter()
+            .filter(|h| h.starts_with("postgres://"))
+            .collect(),
     }
 }
 

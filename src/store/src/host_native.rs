@@ -25,7 +25,9 @@ pub(crate) enum Connection {}
 #[cfg(not(feature = "native-host"))]
 impl Connection {
     pub(crate) async fn open(_: &DatabaseUrl) -> Result<Connection, StoreError> {
-        Err(StoreError::Unavailable("this native build has no database host (mewayz-store's native-host feature)".into()))
+        Err(StoreError::Unavailable(
+            "this native build has no database host (mewayz-store's native-host feature)".into(),
+        ))
     }
 
     pub(crate) fn backend(&self) -> Backend {
