@@ -91,6 +91,15 @@ struct Package {
 struct Dependency {
     kind: Option<String>,
     path: Option<PathBuf>,
+    /// The platform it is for, e.g. `cfg(not(target_arch = "wasm32"))`.
+    target: Option<String>,
+}
+
+/// Dependencies for native builds only (the native host the in-process
+/// tests use) are never in a component.
+fn reaches_the_wasm(dependency: &Dependency) -> bool {
+    dependency.kind.as_deref() != Some("dev")
+        && dependency.target.as_deref() != Some(r#"cfg(not(target_arch = "wasm32"))"#)
 }
 
 /// Workspace crates by folder, relative to the root.
@@ -113,8 +122,8 @@ fn workspace_crates(root: &Path) -> anyhow::Result<BTreeMap<String, Crate>> {
     for package in metadata.packages {
         let dir = folder(package.manifest_path.parent().context("a Cargo.toml has a folder")?)?;
         let mut depends_on = Vec::new();
-        // Normal and build dependencies (dev-dependencies do not reach the wasm).
-        for dependency in package.dependencies.iter().filter(|d| d.kind.as_deref() != Some("dev")) {
+        // Normal and build dependencies that reach the wasm.
+        for dependency in package.dependencies.iter().filter(|d| reaches_the_wasm(d)) {
             if let Some(path) = &dependency.path {
                 depends_on.push(folder(path)?);
             }
