@@ -155,9 +155,10 @@ async fn read_body(
     Ok(read)
 }
 
-/// What the WASI P3 entry answers natively: `response` with the
-/// `Content-Length` that [`answer`] gives it in a component.
-#[cfg(not(target_arch = "wasm32"))]
+/// The answer with its `Content-Length`: a whole body of known length.
+/// Without it Spin sends the answer chunked, in writes small enough for
+/// Nagle's algorithm and the client's delayed ACK to hold some of them back
+/// 40 ms.
 fn with_length(mut response: Response) -> Response {
     let status = response.status();
     let bodiless = status < 200 || status == 204 || status == 304;
@@ -169,17 +170,10 @@ fn with_length(mut response: Response) -> Response {
 
 #[cfg(target_arch = "wasm32")]
 fn answer(response: Response) -> http::Response<Full<Bytes>> {
+    let response = with_length(response);
     let mut builder = http::Response::builder().status(response.status());
     for (name, value) in response.headers() {
         builder = builder.header(name, value);
-    }
-    // A whole body of known length: without it Spin sends the answer
-    // chunked, in writes small enough for Nagle's algorithm and the
-    // client's delayed ACK to hold some of them back 40 ms.
-    let status = response.status();
-    let bodiless = status < 200 || status == 204 || status == 304;
-    if !bodiless && response.header("content-length").is_none() {
-        builder = builder.header("content-length", response.body().len());
     }
     builder.body(Full::new(Bytes::from(response.into_body()))).unwrap_or_else(|err| {
         eprintln!("a response could not be built: {err}");
