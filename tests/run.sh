@@ -171,11 +171,11 @@ if [ "$mode" = all ]; then
 fi
 
 # --- The tests -----------------------------------------------------------------
-# Test names say what they need: `in_process` (tier a), `on_spin` (tier c,
+# Test names say what they need: `in_process` first (tier a), `on_spin` (tier c,
 # Spin 4), `on_spin3` (Spin 3.6), `on_shim` (tier d); the rest are unit
 # tests and artifact tests (tier b).
 if [ "$mode" = quick ]; then
-  filter='not package(mewayz-tests) or kind(lib) or test(/in_process/)'
+  filter='not package(mewayz-tests) or kind(lib) or test(/^in_process/)'
 else
   filter='all()'
   [ "$tier_c" = 1 ] || filter="$filter and not test(/^on_spin[:_]/)"

@@ -167,7 +167,7 @@ mod drivers {
             rusqlite::Error::SqliteFailure(failure, _)
                 if matches!(failure.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) =>
             {
-                StoreError::Unavailable(format!("database is locked ({err})"))
+                StoreError::Unavailable(format!("database is locked ({err}, extended code {})", failure.extended_code))
             }
             _ => StoreError::Query(err.to_string()),
         }
