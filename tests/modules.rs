@@ -160,6 +160,29 @@ on_both_backends! {
         }
     }
 
+    /// A member of two workspaces cannot reach one's records through the
+    /// other's path: every read and write is scoped by the workspace in the
+    /// path, not only by membership.
+    fn a_record_is_out_of_reach_through_another_workspace_of_the_same_member(app) {
+        let t = app.team("Shop Team");
+        let service_id = service(app, &t, 1);
+        // The outsider owns a workspace of their own; the owner joins it as
+        // an admin, so both workspaces pass the membership check.
+        app.add_member(&t.outsider, &t.outsider_ws, &t.owner, "admin");
+        for module in MODULES {
+            let id = create(app, &t.owner, &t.ws, module, valid(module, 1, &service_id))["id"].as_str().unwrap().to_string();
+            let elsewhere = path(&t.outsider_ws, module, &format!("/{id}"));
+            assert_error(&app.get(&elsewhere, &t.owner.token), 404, "not_found");
+            assert_error(&app.call("PATCH", &elsewhere, Some(&t.owner.token), Some(json!({}))), 404, "not_found");
+            assert_error(&app.call("DELETE", &elsewhere, Some(&t.owner.token), None), 404, "not_found");
+            let listed = app.get(&path(&t.outsider_ws, module, ""), &t.owner.token).json();
+            assert_eq!(listed["total"], 0, "{module}: {listed}");
+            let stats = app.get(&path(&t.outsider_ws, module, "/stats"), &t.owner.token).json();
+            assert!(!stats.to_string().contains("\":1"), "{module}: nothing of the other workspace counted: {stats}");
+            assert_eq!(app.get(&path(&t.ws, module, &format!("/{id}")), &t.owner.token).status, 200, "{module} untouched");
+        }
+    }
+
     fn contacts_validate_search_and_filter(app) {
         let t = app.team("Shop Team");
         let ws = &t.ws;

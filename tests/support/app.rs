@@ -343,19 +343,19 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
 /// in the test process) and database.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(fn $name:ident($app:ident) $body:block)*) => {
+    ($($(#[doc = $doc:expr])* fn $name:ident($app:ident) $body:block)*) => {
         mod in_process {
             #[allow(unused_imports)]
             use super::*;
             mod sqlite {
                 #[allow(unused_imports)]
                 use super::*;
-                $(#[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Sqlite); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Sqlite); $body })*
             }
             mod postgres {
                 #[allow(unused_imports)]
                 use super::*;
-                $(#[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Postgres); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Postgres); $body })*
             }
         }
     };
@@ -366,19 +366,19 @@ macro_rules! on_both_backends {
 /// what only a runtime shows.
 #[macro_export]
 macro_rules! on_spin_with_both_backends {
-    ($(fn $name:ident($app:ident) $body:block)*) => {
+    ($($(#[doc = $doc:expr])* fn $name:ident($app:ident) $body:block)*) => {
         mod on_spin {
             #[allow(unused_imports)]
             use super::*;
             mod sqlite {
                 #[allow(unused_imports)]
                 use super::*;
-                $(#[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Sqlite); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Sqlite); $body })*
             }
             mod postgres {
                 #[allow(unused_imports)]
                 use super::*;
-                $(#[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Postgres); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Postgres); $body })*
             }
         }
     };
