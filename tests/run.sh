@@ -74,7 +74,7 @@ if [ "$mode" = all ]; then
     fi
   fi
   if [ "${#missing_d[@]}" = 0 ]; then tier_d=1; else
-    not_run+=("tier d (containerd + containerd-shim-spin 0.24): missing ${missing_d[*]}"); fi
+    not_run+=("tier d (containerd + containerd-shim-spin 0.24): missing $(printf '%s, ' "${missing_d[@]}" | sed 's/, $//')"); fi
   if [ "${#not_run[@]}" -gt 0 ]; then
     printf 'NOT RUN: %s\n' "${not_run[@]}"
     echo 'Install them as the README says under "Test".'
