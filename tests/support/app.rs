@@ -343,22 +343,7 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
 /// in the test process) and database.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($(#[doc = $doc:expr])* fn $name:ident($app:ident) $body:block)*) => {
-        mod in_process {
-            #[allow(unused_imports)]
-            use super::*;
-            mod sqlite {
-                #[allow(unused_imports)]
-                use super::*;
-                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Sqlite); $body })*
-            }
-            mod postgres {
-                #[allow(unused_imports)]
-                use super::*;
-                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::in_process($crate::app::Backend::Postgres); $body })*
-            }
-        }
-    };
+    ($($tests:tt)*) => { $crate::on_each_backend!(in_process, in_process, $($tests)*); };
 }
 
 /// Defines each test twice, `on_spin::sqlite::NAME` and
@@ -366,19 +351,27 @@ macro_rules! on_both_backends {
 /// what only a runtime shows.
 #[macro_export]
 macro_rules! on_spin_with_both_backends {
-    ($($(#[doc = $doc:expr])* fn $name:ident($app:ident) $body:block)*) => {
-        mod on_spin {
+    ($($tests:tt)*) => { $crate::on_each_backend!(on_spin, start, $($tests)*); };
+}
+
+/// The two macros above: the tests in `mod $tier { mod sqlite; mod postgres }`,
+/// each on the app `TestApp::$start` gives on that backend.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_each_backend {
+    ($tier:ident, $start:ident, $($(#[doc = $doc:expr])* fn $name:ident($app:ident) $body:block)*) => {
+        mod $tier {
             #[allow(unused_imports)]
             use super::*;
             mod sqlite {
                 #[allow(unused_imports)]
                 use super::*;
-                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Sqlite); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::$start($crate::app::Backend::Sqlite); $body })*
             }
             mod postgres {
                 #[allow(unused_imports)]
                 use super::*;
-                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::start($crate::app::Backend::Postgres); $body })*
+                $($(#[doc = $doc])* #[test] fn $name() { let $app = &$crate::app::TestApp::$start($crate::app::Backend::Postgres); $body })*
             }
         }
     };

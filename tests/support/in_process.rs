@@ -19,7 +19,7 @@ use std::{
 };
 
 use mewayz_api::http::{Method, Request, Response};
-use mewayz_manifest::Manifest;
+use mewayz_manifest::{Manifest, Route};
 use mewayz_native_host::Grants;
 
 use crate::{http::Reply, repo_root};
@@ -72,8 +72,8 @@ fn probe(request: Request) -> Response {
 
 /// The app's components in this process, on one database.
 pub struct InProcessApp {
-    /// Each public route's component, in spin.toml's words.
-    manifest: Manifest,
+    /// Each public route of spin.toml with its component, read once.
+    routes: Vec<(Route, String)>,
     /// What each component is granted, by component id.
     grants: HashMap<String, (Handler, Grants)>,
     /// Idle instances, by component id.
@@ -114,7 +114,9 @@ impl InProcessApp {
             let Some(handler) = handler_of(crate_dir) else { continue };
             grants.insert(id.clone(), (handler, component_grants(component, &values, &sqlite_file)));
         }
-        InProcessApp { manifest, grants, idle: Mutex::new(HashMap::new()), state }
+        let routes = manifest.public_routes().unwrap_or_else(|e| panic!("{e}"));
+        let routes = routes.into_iter().map(|(route, component)| (route, component.to_string())).collect();
+        InProcessApp { routes, grants, idle: Mutex::new(HashMap::new()), state }
     }
 
     /// The SQLite `default` database's file (it exists once a component
@@ -128,18 +130,11 @@ impl InProcessApp {
     /// empty 404; a component this process cannot run fails the test.
     pub fn send(&self, method: &str, target: &str, headers: &[(&str, &str)], body: Vec<u8>, peer: &str) -> Reply {
         let path = target.split_once('?').map_or(target, |(path, _)| path);
-        let Some(component) = self.manifest.component_serving(path).map(str::to_string) else {
+        let matched = mewayz_manifest::route::serving(self.routes.iter().map(|(r, c)| (r, c)), path);
+        let Some((route, component)) = matched else {
             return reply(Response::builder().status(404).build(), method);
         };
-        let route = self
-            .manifest
-            .public_routes()
-            .ok()
-            .and_then(|routes| {
-                routes.into_iter().filter(|(r, c)| *c == component && r.matches(path)).map(|(r, _)| r).next()
-            })
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default();
+        let route = route.as_str().to_string();
         let mut all: Vec<(String, Vec<u8>)> =
             headers.iter().map(|(name, value)| (name.to_string(), value.as_bytes().to_vec())).collect();
         // What Spin adds to every request it hands a component.
@@ -153,7 +148,7 @@ impl InProcessApp {
             .map(|(name, value)| (name.to_string(), value.into_bytes())),
         );
         let request = Request::new(Method::new(method), target, all, body);
-        reply(self.call(&component, request), method)
+        reply(self.call(component, request), method)
     }
 
     /// Runs `request` on an idle instance of `component`, or a new one.

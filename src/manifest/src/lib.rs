@@ -88,7 +88,7 @@ impl Manifest {
     /// The component Spin routes `path` to, if any.
     pub fn component_serving(&self, path: &str) -> Option<&str> {
         let routes = self.public_routes().ok()?;
-        routes.into_iter().filter(|(r, _)| r.matches(path)).max_by(|(a, _), (b, _)| a.precedence(b)).map(|(_, c)| c)
+        route::serving(routes.iter().map(|(r, c)| (r, *c)), path).map(|(_, c)| c)
     }
 
     /// A component's routes; private ones shown as `(private)`.

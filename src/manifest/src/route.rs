@@ -146,6 +146,12 @@ impl Route {
     }
 }
 
+/// The route Spin serves `path` with, among `routes` (each with what it
+/// routes to): the most specific that matches.
+pub fn serving<'r, T>(routes: impl IntoIterator<Item = (&'r Route, T)>, path: &str) -> Option<(&'r Route, T)> {
+    routes.into_iter().filter(|(route, _)| route.matches(path)).max_by(|(a, _), (b, _)| a.precedence(b))
+}
+
 fn escape(literal: &str) -> String {
     literal
         .chars()
