@@ -322,7 +322,11 @@ impl Db {
         // handler's sleeps (a 1 s tail before). The mode is stored in the
         // file; NORMAL sync is safe with WAL (a power cut can lose the last
         // commits, never corrupt).
-        self.execute("PRAGMA journal_mode = WAL", &[]).await?;
+        // SQLite answers a switch that meets another connection's lock with
+        // "database is locked" at once, without its busy handler: on a new
+        // file one of 50 concurrent first requests failed so. It is polled
+        // for like a write lock.
+        self.while_locked("PRAGMA journal_mode = WAL").await?;
         self.execute("PRAGMA synchronous = NORMAL", &[]).await
     }
 
@@ -455,12 +459,20 @@ impl Db {
     /// waits as long as one call may take.
     async fn begin_immediate(&self) -> Result<(), StoreError> {
         self.execute("PRAGMA busy_timeout = 0", &[]).await?;
+        let outcome = self.while_locked("BEGIN IMMEDIATE").await;
+        // Single statements outside a transaction keep SQLite's own waiting.
+        let restored = self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await;
+        outcome.and(restored)
+    }
+
+    /// Runs `statement` until no other connection holds the lock it needs,
+    /// polling every millisecond or two for as long as one call may take.
+    async fn while_locked(&self, statement: &str) -> Result<(), StoreError> {
         let started = Instant::now();
         let mut attempt: u32 = 0;
-        let outcome = loop {
-            let begin = "BEGIN IMMEDIATE";
-            match self.call(begin, Keep::IfLocked, async |c| c.execute(begin, &[]).await).await {
-                Ok(()) => break Ok(()),
+        loop {
+            match self.call(statement, Keep::IfLocked, async |c| c.execute(statement, &[]).await).await {
+                Ok(()) => return Ok(()),
                 Err(StoreError::Unavailable(msg)) if is_locked(&msg) && started.elapsed() < self.0.deadline => {
                     attempt = attempt.wrapping_add(1);
                     // 1 or 2 ms, alternating with the attempt, so that
@@ -469,13 +481,10 @@ impl Db {
                 }
                 Err(err) => {
                     self.drop_connection();
-                    break Err(err);
+                    return Err(err);
                 }
             }
-        };
-        // Single statements outside a transaction keep SQLite's own waiting.
-        let restored = self.execute(&format!("PRAGMA busy_timeout = {}", self.0.deadline.as_millis()), &[]).await;
-        outcome.and(restored)
+        }
     }
 }
 
