@@ -1,7 +1,9 @@
-//! `/api/status` on real Spin: the health+json answer, `?verbose`, details
-//! only for the operator token, a bounded answer when the database is down or
-//! hangs, and a failed database check when the check itself crashes or
-//! answers something that is not its answer.
+//! `/api/status`: the health+json answer, `?verbose`, details only for the
+//! operator token, a bounded answer when the database is down or hangs (in
+//! process, its chained call to `status-database` answered by that
+//! component in the test process); on Spin, the same through Spin's local
+//! service chaining, and a failed database check when the check itself
+//! crashes or answers something that is not its answer.
 
 use std::{
     net::TcpListener,
@@ -18,20 +20,36 @@ use mewayz_tests::{
 };
 use serde_json::{Value, json};
 
-fn status(app: &SpinApp, query: &str, operator: bool) -> http::Reply {
+fn status(app: &TestApp, query: &str, operator: bool) -> http::Reply {
     let auth = format!("Bearer {TEST_STATUS_TOKEN}");
     let headers: Vec<(&str, &str)> = if operator { vec![("authorization", &auth)] } else { vec![] };
-    http::send("GET", &app.url(&format!("/api/status{query}")), &headers, vec![]).unwrap()
+    app.send("GET", &format!("/api/status{query}"), &headers, vec![])
 }
 
 fn check<'a>(body: &'a Value, key: &str) -> &'a Value {
     &body["checks"][key][0]
 }
 
-fn start(env: &[(&str, String)]) -> SpinApp {
-    let mut env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-    env.push(("SPIN_VARIABLE_STATUS_TOKEN".into(), TEST_STATUS_TOKEN.into()));
-    SpinApp::start_with(SpinOptions { env, ..Default::default() })
+/// The app on SQLite, in this process or (`on_spin`) on `spin up`, with
+/// the operator token and these settings.
+fn start(on_spin: bool, vars: &[(&str, &str)]) -> TestApp {
+    let mut vars = vars.to_vec();
+    vars.push(("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN));
+    if on_spin { TestApp::start_with(Backend::Sqlite, &vars) } else { TestApp::in_process_with(Backend::Sqlite, &vars) }
+}
+
+/// A PostgreSQL that accepts connections and never answers: what a wedged
+/// server looks like. Its port; it lives as long as the test process.
+fn hung_database() -> u16 {
+    let hung = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hung.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in hung.incoming() {
+            held.push(stream);
+        }
+    });
+    port
 }
 
 /// What the stand-in for `status-database` does with its request.
@@ -107,7 +125,7 @@ fn fake_check(check: &FakeCheck) -> Vec<u8> {
 
 /// The app (spin.toml, every other component as built) with `status-database`
 /// replaced by `check`. The manifest lives in the returned folder.
-fn start_with_fake_check(check: FakeCheck) -> (SpinApp, tempfile::TempDir) {
+fn start_with_fake_check(check: FakeCheck) -> (TestApp, tempfile::TempDir) {
     mewayz_tests::manifest::build_components();
     let dir = tempfile::tempdir().expect("a folder for the manifest");
     let fake = dir.path().join("status-database.wasm");
@@ -133,13 +151,13 @@ fn start_with_fake_check(check: FakeCheck) -> (SpinApp, tempfile::TempDir) {
         ("SPIN_VARIABLE_AUTH_SECRET".into(), TEST_AUTH_SECRET.into()),
         ("SPIN_VARIABLE_STATUS_TOKEN".into(), TEST_STATUS_TOKEN.into()),
     ];
-    (SpinApp::start_with(SpinOptions { env, manifest: Some(path), ..Default::default() }), dir)
+    (TestApp::on(SpinApp::start_with(SpinOptions { env, manifest: Some(path), ..Default::default() })), dir)
 }
 
 /// What an operator and anyone else see when the database check is broken:
 /// a failed database check with `reason_starts` in its output, within the
 /// second /api/status promises. Returns the reason.
-fn assert_check_fails(app: &SpinApp, reason_starts: &str) -> String {
+fn assert_check_fails(app: &TestApp, reason_starts: &str) -> String {
     let started = Instant::now();
     let verbose = status(app, "?verbose", true);
     let took = started.elapsed();
@@ -168,11 +186,11 @@ fn assert_check_fails(app: &SpinApp, reason_starts: &str) -> String {
         assert!(!text.contains(secret) && !body.to_string().contains(secret), "{text}\n{body}");
     }
     // The status route is not a probe: the probes stay up.
-    assert_eq!(http::get(&app.url("/readiness")).unwrap().status, 200);
+    assert_eq!(app.send("GET", "/readiness", &[], vec![]).status, 200);
     reason.to_string()
 }
 
-fn assert_passes(app: &SpinApp, backend: &str) {
+fn assert_passes(app: &TestApp, backend: &str) {
     let anonymous = status(app, "", false);
     assert_eq!(anonymous.status, 200, "{}\n{}", anonymous.text(), app.logs());
     assert_eq!(anonymous.header("content-type"), Some("application/health+json"));
@@ -203,56 +221,83 @@ fn assert_passes(app: &SpinApp, backend: &str) {
     assert_eq!((verbose.status, verbose.text()), (200, "status check passed\n"));
 }
 
-mod on_spin {
+fn a_hung_database_still_gets_an_answer_within_a_second(on_spin: bool) {
+    let port = hung_database();
+    let url = format!("postgres://postgres@127.0.0.1:{port}/mewayz");
+    let host = format!("postgres://127.0.0.1:{port}");
+    let app = start(
+        on_spin,
+        &[
+            ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET),
+            ("SPIN_VARIABLE_DATABASE_URL", &url),
+            ("SPIN_VARIABLE_DATABASE_HOST", &host),
+        ],
+    );
+    let started = Instant::now();
+    let reply = status(&app, "", true);
+    let took = started.elapsed();
+    assert_eq!(reply.status, 503, "{}", reply.text());
+    let db = check(&reply.json(), "database:responseTime").clone();
+    assert_eq!(db["status"], "fail");
+    assert!(db["output"].as_str().unwrap().contains("no answer within"), "{db}");
+    // The contract: the whole answer within 1 s even when the database hangs.
+    assert!(took < Duration::from_secs(1), "took {took:?}");
+    assert_eq!(app.send("GET", "/readiness", &[], vec![]).status, 200);
+}
+
+mod in_process {
     use super::*;
 
     #[test]
     fn passes_on_sqlite() {
-        let app = start(&[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into())]);
-        assert_passes(&app, "sqlite");
+        assert_passes(&start(false, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)]), "sqlite");
     }
 
     #[test]
     fn passes_on_postgres() {
-        let app = TestApp::start_with(
+        let app = TestApp::in_process_with(
             Backend::Postgres,
             &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN)],
         );
-        assert_passes(app.spin(), "postgres");
+        assert_passes(&app, "postgres");
     }
 
     #[test]
     fn fails_without_auth_secret_and_tells_only_operators_why() {
-        let app = start(&[]);
-        let anonymous = status(&app, "", false);
+        let app = &start(false, &[]);
+        let anonymous = status(app, "", false);
         assert_eq!(anonymous.status, 503);
         assert_eq!(anonymous.json(), json!({"status": "fail"}));
-        let verbose = status(&app, "?verbose", false);
+        let verbose = status(app, "?verbose", false);
         assert_eq!((verbose.status, verbose.text()), (503, "status check failed\n"));
 
-        let operator = status(&app, "?verbose", true);
+        let operator = status(app, "?verbose", true);
         assert_eq!(operator.status, 503);
         assert!(operator.text().starts_with("[+]database ok\n"), "{}", operator.text());
         assert!(operator.text().contains("[-]config:auth_secret failed: auth_secret is unset"), "{}", operator.text());
         assert!(operator.text().ends_with("\nstatus check failed\n"), "{}", operator.text());
-        let body = status(&app, "", true).json();
+        let body = status(app, "", true).json();
         assert_eq!(body["status"], "fail");
         assert_eq!(check(&body, "config:auth_secret")["status"], "fail");
         assert!(check(&body, "config:auth_secret")["output"].as_str().unwrap().contains("auth_secret"));
         assert_eq!(check(&body, "database:responseTime")["status"], "pass");
         // The status route is not a probe: the probes stay up.
-        assert_eq!(http::get(&app.url("/readiness")).unwrap().status, 200);
+        assert_eq!(app.send("GET", "/readiness", &[], vec![]).status, 200);
     }
 
     #[test]
-    fn a_stopped_database_fails_fast() {
+    fn a_stopped_database_fails_fast_and_recovers() {
         let pg = PgServer::start();
         psql(&pg.url("postgres"), "CREATE DATABASE mewayz");
-        let app = start(&[
-            ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into()),
-            ("SPIN_VARIABLE_DATABASE_URL", pg.url("mewayz")),
-            ("SPIN_VARIABLE_DATABASE_HOST", format!("postgres://127.0.0.1:{}", pg.port)),
-        ]);
+        let (url, host) = (pg.url("mewayz"), format!("postgres://127.0.0.1:{}", pg.port));
+        let app = start(
+            false,
+            &[
+                ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET),
+                ("SPIN_VARIABLE_DATABASE_URL", &url),
+                ("SPIN_VARIABLE_DATABASE_HOST", &host),
+            ],
+        );
         assert_eq!(status(&app, "", false).status, 200);
         pg.stop();
         let started = Instant::now();
@@ -262,37 +307,55 @@ mod on_spin {
         assert!(reply.text().starts_with("[-]database failed: "), "{}", reply.text());
         assert!(!reply.text().contains("reason withheld"), "operators see the reason");
         assert!(took < Duration::from_secs(1), "took {took:?}");
-        assert_eq!(http::get(&app.url("/liveness")).unwrap().status, 200);
+        assert_eq!(app.send("GET", "/liveness", &[], vec![]).status, 200);
         pg.start_again();
         assert_eq!(status(&app, "", false).status, 200, "recovers without a restart");
     }
 
     #[test]
     fn a_hung_database_still_gets_an_answer_within_a_second() {
-        // Accepts connections and never answers: what a wedged PostgreSQL looks like.
-        let hung = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = hung.local_addr().unwrap().port();
-        let _keep = std::thread::spawn(move || {
-            let mut held = Vec::new();
-            for stream in hung.incoming() {
-                held.push(stream);
-            }
-        });
-        let app = start(&[
-            ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into()),
-            ("SPIN_VARIABLE_DATABASE_URL", format!("postgres://postgres@127.0.0.1:{port}/mewayz")),
-            ("SPIN_VARIABLE_DATABASE_HOST", format!("postgres://127.0.0.1:{port}")),
-        ]);
-        let started = Instant::now();
-        let reply = status(&app, "", true);
-        let took = started.elapsed();
-        assert_eq!(reply.status, 503, "{}", reply.text());
-        let db = check(&reply.json(), "database:responseTime").clone();
-        assert_eq!(db["status"], "fail");
-        assert!(db["output"].as_str().unwrap().contains("no answer within"), "{db}");
-        // The contract: the whole answer within 1 s even when the database hangs.
-        assert!(took < Duration::from_secs(1), "took {took:?}");
-        assert_eq!(http::get(&app.url("/readiness")).unwrap().status, 200);
+        super::a_hung_database_still_gets_an_answer_within_a_second(false);
+    }
+
+    #[test]
+    fn only_get_and_head() {
+        let app = start(false, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)]);
+        let reply = app.send("POST", "/api/status", &[], vec![]);
+        assert_eq!((reply.status, reply.header("allow")), (405, Some("GET, HEAD")));
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(reply.json()["error"]["code"], "method_not_allowed");
+        let head = app.send("HEAD", "/api/status", &[], vec![]);
+        assert_eq!((head.status, head.body.len()), (200, 0));
+        let verbose = app.send("GET", "/api/status?verbose", &[], vec![]);
+        assert_eq!(verbose.header("x-content-type-options"), Some("nosniff"));
+    }
+}
+
+/// What needs a runtime: Spin's local service chaining with its deadline,
+/// a check that crashes in Spin, Spin's log.
+mod on_spin {
+    use super::*;
+
+    #[test]
+    fn passes_on_sqlite() {
+        let app = start(true, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)]);
+        assert_passes(&app, "sqlite");
+        // Spin's own health route is Spin's, not the app's.
+        assert_eq!(app.send("GET", "/.well-known/spin/health", &[], vec![]).status, 200);
+    }
+
+    #[test]
+    fn passes_on_postgres() {
+        let app = TestApp::start_with(
+            Backend::Postgres,
+            &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN)],
+        );
+        assert_passes(&app, "postgres");
+    }
+
+    #[test]
+    fn a_hung_database_still_gets_an_answer_within_a_second() {
+        super::a_hung_database_still_gets_an_answer_within_a_second(true);
     }
 
     #[test]
@@ -338,17 +401,19 @@ mod on_spin {
     #[test]
     fn a_database_url_that_is_no_url_is_a_configuration_error_not_a_silent_sqlite() {
         // What deploy/secret.template.yaml holds until someone fills it in.
-        let app = start(&[
-            ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into()),
-            ("SPIN_VARIABLE_DATABASE_URL", "REPLACE-ME with postgres://USER:PASSWORD@HOST:5432/DATABASE".into()),
-        ]);
-        let register = http::send(
+        let app = start(
+            true,
+            &[
+                ("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET),
+                ("SPIN_VARIABLE_DATABASE_URL", "REPLACE-ME with postgres://USER:PASSWORD@HOST:5432/DATABASE"),
+            ],
+        );
+        let register = app.send(
             "POST",
-            &app.url("/api/auth/register"),
+            "/api/auth/register",
             &[("content-type", "application/json")],
             json!({"email": "ada@example.com", "password": "a long password"}).to_string().into_bytes(),
-        )
-        .unwrap();
+        );
         assert_eq!(register.status, 500, "{}", register.text());
         assert_eq!(register.json()["error"]["code"], "configuration_error");
         assert!(register.json()["error"]["message"].as_str().unwrap().contains("database_url"), "{}", register.text());
@@ -356,17 +421,5 @@ mod on_spin {
         assert_eq!(reply.status, 503, "{}", reply.text());
         assert!(reply.text().starts_with("[-]database failed: database_url must be empty"), "{}", reply.text());
         assert!(!app.logs().contains("REPLACE-ME"), "the value is never logged: {}", app.logs());
-    }
-
-    #[test]
-    fn only_get_and_head() {
-        let app = start(&[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET.into())]);
-        let reply = http::send("POST", &app.url("/api/status"), &[], vec![]).unwrap();
-        assert_eq!((reply.status, reply.header("allow")), (405, Some("GET, HEAD")));
-        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
-        let verbose = http::get(&app.url("/api/status?verbose")).unwrap();
-        assert_eq!(verbose.header("x-content-type-options"), Some("nosniff"));
-        let reply = http::send("GET", &app.url("/.well-known/spin/health"), &[], vec![]).unwrap();
-        assert_eq!(reply.status, 200);
     }
 }

@@ -84,6 +84,12 @@ impl TestApp {
         TestApp { server: Server::Spin(spin), database }
     }
 
+    /// An app already on `spin up` (a manifest of the test's own), with no
+    /// database of its own.
+    pub fn on(spin: SpinApp) -> Self {
+        TestApp { server: Server::Spin(spin), database: None }
+    }
+
     /// The `spin up` serving the app; a test of what only a runtime shows.
     pub fn spin(&self) -> &SpinApp {
         match &self.server {

@@ -16,6 +16,7 @@ use std::{
     pin::Pin,
     sync::{Mutex, mpsc},
     thread::JoinHandle,
+    time::Duration,
 };
 
 use mewayz_api::http::{Method, Request, Response};
@@ -25,13 +26,25 @@ use mewayz_native_host::Grants;
 use crate::{http::Reply, repo_root};
 
 /// A component's handler: `async fn(Request) -> Response`.
-type Handler = fn(Request) -> Pin<Box<dyn Future<Output = Response>>>;
+type Service = fn(Request) -> Pin<Box<dyn Future<Output = Response>>>;
+
+/// How a component's requests are answered.
+#[derive(Clone, Copy)]
+enum Handler {
+    /// Through the WASI P3 entry's native twin, on an instance thread.
+    Service(Service),
+    /// The status route (a WASI P2 component): `mewayz_status::answer`
+    /// with the component's variables and its chained call.
+    Status,
+}
 
 /// The handler built from each component crate (its folder in src/). The
-/// components with no SDK-free handler (the docs' embedded document, the
-/// status component's chained check) are served only by Spin.
+/// docs' component (an embedded document) is served only by Spin.
 fn handler_of(crate_dir: &str) -> Option<Handler> {
-    Some(match crate_dir {
+    if crate_dir == "status" {
+        return Some(Handler::Status);
+    }
+    let service: Service = match crate_dir {
         "accounts" => |r| Box::pin(mewayz_accounts::handle(r)),
         "sessions" => |r| Box::pin(mewayz_sessions::handle(r)),
         "workspaces" => |r| Box::pin(mewayz_workspaces::handle(r)),
@@ -43,9 +56,43 @@ fn handler_of(crate_dir: &str) -> Option<Handler> {
         "services" => |r| Box::pin(mewayz_services::handle(r)),
         "bookings" => |r| Box::pin(mewayz_bookings::handle(r)),
         "public-pages" => |r| Box::pin(mewayz_public_pages::handle(r)),
+        "status-database" => |r| Box::pin(mewayz_status_database::handle(r)),
         "probe" => |r| Box::pin(async move { probe(r) }),
         _ => return None,
-    })
+    };
+    Some(Handler::Service(service))
+}
+
+/// What the status component's chained call reaches, as spin.toml's
+/// private route names it.
+const STATUS_DATABASE: &str = "status-database";
+
+/// The status component's runtime: its variables, and its GET to
+/// `status-database` through this app, refused unless spin.toml lets it
+/// reach that host (as Spin refuses it).
+struct StatusHost<'a> {
+    app: &'a InProcessApp,
+    grants: &'a Grants,
+    outbound: &'a [String],
+}
+
+impl mewayz_status::answer::Host for StatusHost<'_> {
+    fn variable(&self, name: &str) -> String {
+        self.grants.variables.iter().find(|(n, _)| n == name).map(|(_, value)| value.clone()).unwrap_or_default()
+    }
+
+    fn check_database(&self, budget: Duration) -> Result<(u16, Vec<u8>), String> {
+        let host = format!("http://{STATUS_DATABASE}.spin.internal");
+        if !self.outbound.contains(&host) {
+            return Err(format!("request refused: HttpRequestDenied ({host} is not an allowed outbound host)"));
+        }
+        let request = Request::new(Method::new("GET"), "/", vec![], vec![]);
+        let response = self
+            .app
+            .call_within(STATUS_DATABASE, request, budget)
+            .ok_or_else(|| format!("no answer within {} ms", budget.as_millis()))?;
+        Ok((response.status(), response.into_body()))
+    }
 }
 
 /// The probe components' answer, from the same routes the zero-import
@@ -74,8 +121,9 @@ fn probe(request: Request) -> Response {
 pub struct InProcessApp {
     /// Each public route of spin.toml with its component, read once.
     routes: Vec<(Route, String)>,
-    /// What each component is granted, by component id.
-    grants: HashMap<String, (Handler, Grants)>,
+    /// What each component is granted, by component id: its handler, what
+    /// an instance gets, its outbound hosts as spin.toml lists them.
+    grants: HashMap<String, (Handler, Grants, Vec<String>)>,
     /// Idle instances, by component id.
     idle: Mutex<HashMap<String, Vec<Instance>>>,
     /// Spin's state directory: the SQLite `default` database's file.
@@ -112,7 +160,8 @@ impl InProcessApp {
         for (id, component) in &manifest.component {
             let crate_dir = manifest.crate_of(id).unwrap_or_else(|e| panic!("{e}"));
             let Some(handler) = handler_of(crate_dir) else { continue };
-            grants.insert(id.clone(), (handler, component_grants(component, &values, &sqlite_file)));
+            let (granted, outbound) = component_grants(component, &values, &sqlite_file);
+            grants.insert(id.clone(), (handler, granted, outbound));
         }
         let routes = manifest.public_routes().unwrap_or_else(|e| panic!("{e}"));
         let routes = routes.into_iter().map(|(route, component)| (route, component.to_string())).collect();
@@ -153,21 +202,55 @@ impl InProcessApp {
 
     /// Runs `request` on an idle instance of `component`, or a new one.
     fn call(&self, component: &str, request: Request) -> Response {
-        let (handler, grants) = self
-            .grants
+        let (handler, grants, outbound) = self.component(component);
+        match handler {
+            Handler::Status => {
+                let authorization = request.header("authorization").map(str::to_string);
+                let host = StatusHost { app: self, grants, outbound };
+                let answer = mewayz_status::answer::respond(
+                    request.method().as_str(),
+                    request.query(),
+                    authorization.as_deref(),
+                    &host,
+                );
+                let mut response = Response::builder();
+                response.status(answer.status);
+                for (name, value) in answer.headers {
+                    response.header(name, value);
+                }
+                response.body(answer.body).build()
+            }
+            Handler::Service(_) => self
+                .call_within(component, request, Duration::MAX)
+                .unwrap_or_else(|| unreachable!("an instance answers or traps")),
+        }
+    }
+
+    fn component(&self, component: &str) -> &(Handler, Grants, Vec<String>) {
+        self.grants
             .get(component)
-            .unwrap_or_else(|| panic!("component {component} has no in-process handler: it is tested on Spin"));
+            .unwrap_or_else(|| panic!("component {component} has no in-process handler: it is tested on Spin"))
+    }
+
+    /// Runs `request` on an idle instance of the service `component`, or a
+    /// new one; `None` if it has not answered within `budget` (the instance
+    /// finishes on its own and is not reused).
+    fn call_within(&self, component: &str, request: Request, budget: Duration) -> Option<Response> {
+        let (Handler::Service(service), grants, _) = self.component(component) else {
+            panic!("component {component} is not a service")
+        };
         let idle = self.idle.lock().unwrap().get_mut(component).and_then(Vec::pop);
-        let instance = idle.unwrap_or_else(|| Instance::start(component, *handler, grants.clone()));
+        let instance = idle.unwrap_or_else(|| Instance::start(component, *service, grants.clone()));
         let (answer, answered) = mpsc::channel();
         instance.requests.send((request, answer)).expect("an instance takes requests");
-        match answered.recv() {
+        match answered.recv_timeout(budget) {
             Ok(response) => {
                 self.idle.lock().unwrap().entry(component.to_string()).or_default().push(instance);
-                response
+                Some(response)
             }
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
             // The handler panicked: a trap in Spin, whose instance is dropped.
-            Err(_) => {
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let panic = instance.thread.join().err();
                 let why = panic.as_ref().and_then(|p| p.downcast_ref::<String>().cloned()).unwrap_or_default();
                 panic!("component {component} trapped (panicked): {why}");
@@ -177,7 +260,7 @@ impl InProcessApp {
 }
 
 impl Instance {
-    fn start(component: &str, handler: Handler, grants: Grants) -> Instance {
+    fn start(component: &str, handler: Service, grants: Grants) -> Instance {
         let (requests, incoming) = mpsc::channel::<(Request, mpsc::Sender<Response>)>();
         let thread = std::thread::Builder::new()
             .name(format!("instance of {component}"))
@@ -207,12 +290,13 @@ impl Drop for InProcessApp {
 
 /// What spin.toml's entry for a component grants it: its variables (each
 /// `{{ name }}` replaced by the application variable's value), the SQLite
-/// `default` database if it names it, its PostgreSQL outbound hosts.
+/// `default` database if it names it, its PostgreSQL outbound hosts; and
+/// all its outbound hosts.
 fn component_grants(
     component: &toml::Table,
     values: &HashMap<String, String>,
     sqlite_file: &std::path::Path,
-) -> Grants {
+) -> (Grants, Vec<String>) {
     let resolve = |template: &str| -> String {
         let mut out = template.to_string();
         for (name, value) in values {
@@ -237,14 +321,13 @@ fn component_grants(
             .map(|list| list.iter().filter_map(|v| v.as_str()).map(resolve).collect())
             .unwrap_or_default()
     };
-    Grants {
+    let outbound = strings("allowed_outbound_hosts");
+    let grants = Grants {
         variables,
         sqlite_default: strings("sqlite_databases").iter().any(|d| d == "default").then(|| sqlite_file.to_path_buf()),
-        postgres_hosts: strings("allowed_outbound_hosts")
-            .into_iter()
-            .filter(|h| h.starts_with("postgres://"))
-            .collect(),
-    }
+        postgres_hosts: outbound.iter().filter(|h| h.starts_with("postgres://")).cloned().collect(),
+    };
+    (grants, outbound)
 }
 
 /// The answer as a client reads it: no body for HEAD (Spin sends the
