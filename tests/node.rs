@@ -40,7 +40,7 @@ fn single_spinapp(dir: &str) -> Doc {
 fn node_with_app() -> (Node, String) {
     let node = Node::start();
     let image = node.reference("mewayz-api", "v1");
-    node.push(repo_root(), &image);
+    node.push(&image);
     node.pull(&image);
     (node, image)
 }
@@ -106,7 +106,7 @@ mod on_shim {
     fn the_single_spinapp_on_postgres_serves_every_probe_and_a_user_journey() {
         let node = Node::start();
         let image = node.reference("mewayz-api", "v1");
-        let push = node.push(repo_root(), &image);
+        let push = node.push(&image);
         let pull = node.pull(&image);
         let database = TestDatabase::create();
         let app = single_spinapp("");
@@ -467,7 +467,7 @@ mod on_shim_updates {
         // The update: one message in the members crate, built in a copy.
         let copy = modified_copy("src/members/src/lib.rs", "\"no such member\"", "\"no member by that id\"");
         let v2 = node.reference("mewayz-api", "v2");
-        node.push(copy.path(), &v2);
+        node.push_manifest(&copy.build_spin3(), &v2);
 
         let (old, new) =
             (node.registry_json("mewayz-api", "manifests/v1"), node.registry_json("mewayz-api", "manifests/v2"));

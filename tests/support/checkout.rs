@@ -1,9 +1,12 @@
-//! A copy of this checkout with one edit, built like this one, for tests of
-//! what an update changes. The copy lives in another directory (so its build
-//! must be reproducible to match ours) under `target/`, seeded with this
-//! checkout's build cache. Two tests use the same edit (tests/updates.rs and
-//! tests/node.rs): the copy is kept between them and between runs, and only
-//! files whose content differs are rewritten, so cargo rebuilds it once.
+//! A copy of this checkout with one edit, for tests of what an update
+//! changes: it holds this checkout's built components, with those whose
+//! sources include the edited file (their spin.toml `watch` lists) built
+//! again in the copy. The copy lives in another directory (so a rebuilt
+//! component that the edit does not change must come out byte-identical)
+//! under `target/`, seeded with this checkout's build cache. Two tests use
+//! the same edit (tests/updates.rs and tests/node.rs): the copy is kept
+//! between them and between runs, and only files whose content differs are
+//! rewritten, so cargo rebuilds only what changed.
 
 use std::{
     collections::BTreeSet,
@@ -15,7 +18,7 @@ use std::{
 };
 
 use crate::{
-    manifest::{build_components, manifest},
+    manifest::{build_components, build_components_spin3, manifest},
     repo_root,
 };
 
@@ -28,6 +31,8 @@ const RELEASE_BUILD_DIRS: [&str; 5] =
 /// copy wait while this one is held.
 pub struct ModifiedCopy {
     root: PathBuf,
+    /// The crates of the components that watch the edited file.
+    rebuilt: Vec<String>,
     _lock: File,
 }
 
@@ -35,10 +40,29 @@ impl ModifiedCopy {
     pub fn path(&self) -> &Path {
         &self.root
     }
+
+    /// The components' crates built again in the copy.
+    pub fn rebuilt(&self) -> &[String] {
+        &self.rebuilt
+    }
+
+    /// The copy's Spin 3.6 build and its manifest, made the same way:
+    /// this checkout's, with the watching components built again in the
+    /// copy. Returns the manifest.
+    pub fn build_spin3(&self) -> PathBuf {
+        let manifest = build_components_spin3();
+        let built = manifest.parent().expect("target/spin3");
+        let into = self.root.join(mewayz_manifest::SPIN3_MANIFEST);
+        let into = into.parent().expect("target/spin3");
+        copy_components(&built.join("components"), &into.join("components"));
+        std::fs::copy(&manifest, into.join("spin.toml")).expect("copying the Spin 3.6 manifest");
+        build_crates(&self.root, &["--spin3"], &self.rebuilt);
+        into.join("spin.toml")
+    }
 }
 
 /// The checkout with `from` replaced by `to` in `file` (relative to the
-/// root; `from` must occur in it), every component built in it.
+/// root; `from` must occur in it), its components built.
 pub fn modified_copy(file: &str, from: &str, to: &str) -> ModifiedCopy {
     build_components();
     let mut hasher = DefaultHasher::new();
@@ -86,13 +110,46 @@ pub fn modified_copy(file: &str, from: &str, to: &str) -> ModifiedCopy {
             if from.is_dir() {
                 let to = root.join("target").join(&dir);
                 std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-                let status = Command::new("cp").arg("-r").arg(&from).arg(&to).status().unwrap();
+                // With their times: cargo judges its build fresh by them.
+                let status = Command::new("cp").arg("-a").arg(&from).arg(&to).status().unwrap();
                 assert!(status.success());
             }
         }
     }
-    manifest().build_all(&root).unwrap_or_else(|e| panic!("building the copy: {e}"));
-    ModifiedCopy { root, _lock: lock }
+    let manifest = manifest();
+    let watching = manifest.watching(file).unwrap_or_else(|e| panic!("{e}"));
+    assert!(!watching.is_empty(), "no component watches {file}");
+    let mut rebuilt: Vec<String> =
+        watching.iter().map(|id| manifest.crate_of(id).unwrap_or_else(|e| panic!("{e}")).to_string()).collect();
+    rebuilt.sort();
+    rebuilt.dedup();
+    copy_components(&repo_root().join("target/components"), &root.join("target/components"));
+    build_crates(&root, &[], &rebuilt);
+    ModifiedCopy { root, rebuilt, _lock: lock }
+}
+
+/// Every built component in `from` copied into `to`.
+fn copy_components(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_some_and(|ext| ext == "wasm") {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// `build-component [FLAGS] CRATE...` in the checkout at `root`.
+fn build_crates(root: &Path, flags: &[&str], crates: &[String]) {
+    let status = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--release", "-p", "build-component", "--"])
+        .args(flags)
+        .args(crates)
+        .current_dir(root)
+        .env_remove("CARGO_TARGET_DIR")
+        .status()
+        .unwrap();
+    assert!(status.success(), "building {crates:?} {flags:?} in {}", root.display());
 }
 
 /// Deletes what the checkout no longer has (a removed crate would otherwise

@@ -19,7 +19,7 @@ use std::{
 
 use serde_json::Value;
 
-use crate::{http, manifest::build_components_spin3, repo_root, spin::free_port};
+use crate::{http, manifest::build_components_spin3, spin::free_port};
 
 /// The runtime handler containerd routes to `containerd-shim-spin-v2`.
 pub const SPIN_RUNTIME: &str = "io.containerd.spin.v2";
@@ -209,16 +209,11 @@ impl Node {
         format!("{}/mewayz/{name}:{tag}", self.registry_addr)
     }
 
-    /// `spin registry push` of the Spin 3.6 build of the app in `app_root`
-    /// (this checkout or a copy of it), built first: containerd-shim-spin
-    /// 0.24 runs Spin 3.6.3. Returns the time the push took.
-    pub fn push(&self, app_root: &Path, reference: &str) -> Duration {
-        let manifest = if app_root == repo_root() {
-            build_components_spin3()
-        } else {
-            mewayz_manifest::Manifest::build_spin3(app_root).unwrap_or_else(|e| panic!("{e}"))
-        };
-        self.push_manifest(&manifest, reference)
+    /// `spin registry push` of this checkout's Spin 3.6 build, built first:
+    /// containerd-shim-spin 0.24 runs Spin 3.6.3. Returns the time the push
+    /// took.
+    pub fn push(&self, reference: &str) -> Duration {
+        self.push_manifest(&build_components_spin3(), reference)
     }
 
     /// `spin registry push` of the app described by `manifest` (its

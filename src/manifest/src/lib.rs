@@ -121,6 +121,26 @@ impl Manifest {
             .ok_or_else(|| format!("component {component}: its build command is not `... -p build-component -- CRATE`"))
     }
 
+    /// The components whose build `watch` list matches `file` (a path
+    /// relative to the root): those a change to it may change. The lists are
+    /// derived from each crate's dependencies (`generate`), so a component
+    /// that does not watch a file cannot be changed by it.
+    pub fn watching(&self, file: &str) -> Result<Vec<&str>, String> {
+        let mut watching = Vec::new();
+        for (id, entry) in &self.component {
+            let patterns = entry.get("build").and_then(|b| b.get("watch")).and_then(toml::Value::as_array);
+            for pattern in patterns.into_iter().flatten().filter_map(toml::Value::as_str) {
+                let pattern =
+                    glob::Pattern::new(pattern).map_err(|e| format!("component {id}: watch {pattern:?}: {e}"))?;
+                if pattern.matches(file) {
+                    watching.push(id.as_str());
+                    break;
+                }
+            }
+        }
+        Ok(watching)
+    }
+
     /// The component's manifest keys other than its source and build settings:
     /// everything that grants it a capability.
     pub fn capabilities(&self, component: &str) -> Vec<&str> {
@@ -172,5 +192,37 @@ impl Manifest {
     /// Absolute path of a component's built wasm under `root`.
     pub fn wasm_path(&self, root: &Path, component: &str) -> Result<PathBuf, String> {
         Ok(root.join(self.source(component)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changes_the_components_that_watch_it() {
+        let manifest: Manifest = toml::from_str(
+            r#"
+            application = { name = "app", version = "1.0.0" }
+            trigger = { http = [] }
+            [component.members.build]
+            command = "cargo run -p build-component -- members"
+            watch = ["src/members/**/*", "src/api/**/*"]
+            [component.probe.build]
+            command = "cargo run -p build-component -- probe"
+            watch = ["src/probe/**/*", "wit/probe/*.wit"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(manifest.watching("src/members/src/lib.rs"), Ok(vec!["members"]));
+        assert_eq!(manifest.watching("src/api/Cargo.toml"), Ok(vec!["members"]));
+        assert_eq!(manifest.watching("wit/probe/world.wit"), Ok(vec!["probe"]));
+        assert_eq!(
+            manifest.watching("wit/probe/deps/x.wit"),
+            Ok(vec!["probe"]),
+            "* spans folders: more rebuilt, never fewer"
+        );
+        assert_eq!(manifest.watching("src/membership/src/lib.rs"), Ok(vec![]));
+        assert_eq!(manifest.watching("README.md"), Ok(vec![]));
     }
 }

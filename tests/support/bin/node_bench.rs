@@ -18,7 +18,7 @@ use mewayz_tests::{
     deploy::spinapps,
     load,
     node::{Node, RunOptions},
-    repo_path, repo_root,
+    repo_path,
     spin::{SpinApp, SpinOptions},
 };
 use serde_json::{Value, json};
@@ -102,7 +102,7 @@ fn main() {
     // --- SpinKube's node runtime --------------------------------------------
     let node = Node::start();
     let image = node.reference("mewayz-api", "bench");
-    let push = node.push(repo_root(), &image);
+    let push = node.push(&image);
     let pull = node.pull(&image);
     let cold = node.run(&image, RunOptions { env: env.clone(), ..Default::default() });
     let cold_start = cold.time_to_first_answer();
