@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The app on SpinKube's node runtime beside `spin up`: push, pull and start
 # times, /readiness under wrk, memory idle and under 40 concurrent logins.
-# Needs what tier d needs (README, "Test") plus Debian's wrk; run as root.
+# Needs what tier d needs (docs/testing.md, "Tiers") plus Debian's wrk; run as root.
 # Prints a table and writes target/bench/node.json; asserts nothing.
 #   bash benches/node.sh [seconds per measurement, default 8]
 set -euo pipefail

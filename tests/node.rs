@@ -588,7 +588,7 @@ mod on_shim_stop {
         assert!(cut > 0, "requests in flight at SIGTERM are cut: {in_flight:?}");
         assert!(
             stopped < Duration::from_secs(5),
-            "the task took {stopped:?} to stop (it drains?) — update the README's drain advice"
+            "the task took {stopped:?} to stop (it drains?) — update the drain advice in docs/deploy.md"
         );
         assert!(http::get(&task.url("/liveness")).is_err(), "nothing listens after the task stopped");
     }

@@ -122,7 +122,7 @@ mod on_spin {
     }
 }
 
-/// The README's client example: a TypeScript client generated from the
+/// docs/api.md's client example: a TypeScript client generated from the
 /// document the app serves (openapi-typescript), type-checked with `tsc
 /// --strict` against a journey (tests/ts-client/journey.ts) that registers,
 /// creates a workspace and a contact, lists contacts and meets a 422, then

@@ -16,7 +16,8 @@
 #
 #   bash tests/run.sh          every tier whose runtime is installed
 #   bash tests/run.sh quick    the fast loop: formatting, native lints, unit
-#                              tests and the in-process suites (no wasm build)
+#                              tests, the in-process suites and the docs'
+#                              links (no wasm build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,7 +78,7 @@ if [ "$mode" = all ]; then
     not_run+=("tier d (containerd + containerd-shim-spin 0.24): missing $(printf '%s, ' "${missing_d[@]}" | sed 's/, $//')"); fi
   if [ "${#not_run[@]}" -gt 0 ]; then
     printf 'NOT RUN: %s\n' "${not_run[@]}"
-    echo 'Install them as the README says under "Test".'
+    echo 'Install them as docs/testing.md says under "Installing the runtimes".'
     if [ "${MEWAYZ_REQUIRE_RUNTIMES:-}" = 1 ]; then
       echo "tests/run.sh: MEWAYZ_REQUIRE_RUNTIMES=1 and a runtime is missing" >&2
       exit 1
@@ -175,7 +176,7 @@ fi
 # Spin 4), `on_spin3` (Spin 3.6), `on_shim` (tier d); the rest are unit
 # tests and artifact tests (tier b).
 if [ "$mode" = quick ]; then
-  filter='not package(mewayz-tests) or kind(lib) or test(/^in_process/)'
+  filter='not package(mewayz-tests) or kind(lib) or test(/^in_process/) or binary(docs)'
 else
   filter='all()'
   [ "$tier_c" = 1 ] || filter="$filter and not test(/^on_spin[:_]/)"
@@ -194,7 +195,7 @@ if [ "$mode" = all ]; then
 fi
 echo "disk: $(du -sh target | cut -f1) in target/, $(df -h --output=avail . | tail -n 1 | tr -d ' ') free"
 if [ "$mode" = quick ]; then
-  echo "RAN: tier a (formatting, native lints, unit tests, in-process suites); NOT RUN: tiers b, c and d (quick; bash tests/run.sh runs them)"
+  echo "RAN: tier a (formatting, native lints, unit tests, in-process suites, docs links); NOT RUN: tiers b, c and d (quick; bash tests/run.sh runs them)"
 else
   ran="tier a, tier b"
   [ "$tier_c" = 1 ] && ran="$ran, tier c (spin up 4.0)"

@@ -5,7 +5,7 @@
 //! a live `spin up` on SQLite and on PostgreSQL, authenticated, and checks
 //! that no answer is a server error and that every status, content type and
 //! body is the one the document declares. A fixed seed keeps runs
-//! reproducible; 20 examples per operation keep each under 5 minutes.
+//! reproducible; 40 examples per operation keep each under 5 minutes.
 
 use std::{path::PathBuf, process::Command, time::Instant};
 

@@ -1,7 +1,7 @@
 //! Load for the overload tests and benches: a kubelet-style probe sampler,
 //! clients that log in as fast as the app admits them, and callers of `me`.
 //! Shared by `tests/overload.rs`, tier d (`tests/node.rs`) and the overload
-//! bench (`benches/overload.sh`), so that the figures in the README and the
+//! bench (`benches/overload.sh`), so that the figures in docs/benchmarks.md and the
 //! tests' assertions come from the same load.
 
 use std::{

@@ -35,7 +35,7 @@ pub fn program(name: &str) -> PathBuf {
     which(name).unwrap_or_else(|| {
         panic!(
             "`{name}` is not on PATH: tier d (SpinKube's node runtime) needs containerd >= 1.7.7 with ctr, \
-             containerd-shim-spin-v2 and docker-registry — see the README, \"Test\""
+             containerd-shim-spin-v2 and docker-registry — see docs/testing.md, \"Installing the runtimes\""
         )
     })
 }

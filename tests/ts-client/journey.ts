@@ -1,4 +1,4 @@
-// The README's client example, run by tests/openapi.rs: `openapi-typescript`
+// docs/api.md's client example, run by tests/openapi.rs: `openapi-typescript`
 // writes ./api.d.ts from the document the app serves, `tsc --strict` checks
 // this journey against it, and node runs it against the app at argv[2].
 import createClient from "openapi-fetch";

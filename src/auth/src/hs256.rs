@@ -4,7 +4,7 @@
 //! links RSA, ECDSA and EdDSA too — it picks the algorithm at run time, so
 //! none of it could be left out — and every feature component verifies
 //! tokens: that code made each component larger, and the shim compiles all
-//! of it before a pod's first answer (README, *Start-up*).
+//! of it before a pod's first answer (docs/deploy.md, *Start-up*).
 
 use hmac::{Hmac, KeyInit, Mac};
 use jsonwebtoken::{

@@ -7,8 +7,8 @@
 //!
 //! Its entry is not the feature components' `mewayz_api::export_service!`:
 //! that is a WASI P3 handler, which imports WASI. Like the probe, this one
-//! exports Spin's import-free inbound-http interface (README, "Why the probe
-//! is built this way").
+//! exports Spin's import-free inbound-http interface (docs/architecture.md,
+//! "Why the probe is built this way").
 
 pub mod routes;
 

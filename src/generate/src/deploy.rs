@@ -122,7 +122,7 @@ impl Group {
 /// The split SpinApp's own image beside the single SpinApp's:
 /// `registry/mewayz/mewayz-api:0.1.0` → `registry/mewayz/mewayz-accounts:0.1.0`.
 /// Each holds only its SpinApp's components, since the shim compiles every
-/// component of an image before the pod's first answer (README, *Start-up*).
+/// component of an image before the pod's first answer (docs/deploy.md, *Start-up*).
 fn group_image(single: &Value, name: &str) -> anyhow::Result<String> {
     let image = single.as_str().context("deploy/spinapp.yaml: spec.image is not a string")?;
     let (repository, last) = image.rsplit_once('/').unwrap_or(("", image));

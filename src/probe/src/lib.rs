@@ -5,8 +5,8 @@
 //! is tested natively; `component` adapts it to `fermyon:spin/inbound-http`.
 //!
 //! Its entry is not the feature components' `mewayz_api::export_service!`:
-//! that is a WASI P3 handler, which imports WASI (README, "Why the probe is
-//! built this way").
+//! that is a WASI P3 handler, which imports WASI (docs/architecture.md,
+//! "Why the probe is built this way").
 
 pub mod routes;
 

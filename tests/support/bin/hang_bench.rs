@@ -2,7 +2,7 @@
 //! SIGSTOP for 30 s under 16 clients sending `me` (one statement each) and
 //! contacts creates, with the resident memory of `spin up` and its trigger
 //! process sampled every 250 ms before, during and after the hang, and how
-//! the requests answered in each phase. Prints figures for the README;
+//! the requests answered in each phase. Prints figures for docs/benchmarks.md;
 //! asserts nothing (tests/hung_database.rs holds the behaviour). Run by
 //! `bash benches/hang.sh`.
 

@@ -3,7 +3,7 @@
 //! rest, under 40 and 200 clients logging in (40 accounts, Argon2 at the
 //! configured cost, clients that honour `Retry-After`) and under `me` at 64
 //! connections, on SQLite and on PostgreSQL; with the peak resident memory
-//! of `spin up` and its trigger during each. Prints a table for the README
+//! of `spin up` and its trigger during each. Prints a table for docs/benchmarks.md
 //! and asserts nothing (tests/overload.rs holds the behaviour). Run by
 //! `bash benches/overload.sh`.
 //!
