@@ -33,9 +33,14 @@ fn check<'a>(body: &'a Value, key: &str) -> &'a Value {
 /// The app on SQLite, in this process or (`on_spin`) on `spin up`, with
 /// the operator token and these settings.
 fn start(on_spin: bool, vars: &[(&str, &str)]) -> TestApp {
+    start_on(on_spin, Backend::Sqlite, vars)
+}
+
+/// [`start`] on `backend`.
+fn start_on(on_spin: bool, backend: Backend, vars: &[(&str, &str)]) -> TestApp {
     let mut vars = vars.to_vec();
     vars.push(("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN));
-    if on_spin { TestApp::start_with(Backend::Sqlite, &vars) } else { TestApp::in_process_with(Backend::Sqlite, &vars) }
+    if on_spin { TestApp::start_with(backend, &vars) } else { TestApp::in_process_with(backend, &vars) }
 }
 
 /// A PostgreSQL that accepts connections and never answers: what a wedged
@@ -255,10 +260,7 @@ mod in_process {
 
     #[test]
     fn passes_on_postgres() {
-        let app = TestApp::in_process_with(
-            Backend::Postgres,
-            &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN)],
-        );
+        let app = start_on(false, Backend::Postgres, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)]);
         assert_passes(&app, "postgres");
     }
 
@@ -346,10 +348,7 @@ mod on_spin {
 
     #[test]
     fn passes_on_postgres() {
-        let app = TestApp::start_with(
-            Backend::Postgres,
-            &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET), ("SPIN_VARIABLE_STATUS_TOKEN", TEST_STATUS_TOKEN)],
-        );
+        let app = start_on(true, Backend::Postgres, &[("SPIN_VARIABLE_AUTH_SECRET", TEST_AUTH_SECRET)]);
         assert_passes(&app, "postgres");
     }
 
